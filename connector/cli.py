@@ -1,0 +1,178 @@
+"""The `connector` command. Thin: each command loads what it needs and calls the core.
+
+Imports are lazy inside commands (vdirsyncer) so `connector --help` is instant and a broken
+optional part cannot stop the others. Every error goes through one handler that prints the
+Vietnamese sentence of `connector.errors.to_message`, never a traceback (that goes to the log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from connector.calendar import WorkingCalendar
+    from connector.config import Config
+    from connector.mappings import Mappings
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    return Path(args.config or os.environ.get("CONNECTOR_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(args: argparse.Namespace, *, need_secrets: bool = True) -> Config:
+    """Load the config named by --config, $CONNECTOR_CONFIG or ./config.toml, and set up logging.
+
+    Commands that talk to no outside system (calendar, parse) pass `need_secrets=False`, so a
+    clerk can use them on a machine where the passwords are not set.
+    """
+    from connector import log
+    from connector.config import load
+    from connector.errors import ConfigError, Problem
+
+    path = _config_path(args)
+    if not path.exists():
+        raise ConfigError(
+            [Problem(str(path), "", "(chưa có tệp)", "một tệp cấu hình; sao chép config.example.toml thành config.toml")],
+            hint="cp config.example.toml config.toml",
+        )
+    cfg = load(path, collect=None if need_secrets else [])
+    s = cfg.settings.log
+    log.configure(level=s.level, file=cfg.log_file, max_bytes=s.max_bytes, backups=s.backups)
+    return cfg
+
+
+def load_parts(
+    args: argparse.Namespace, *, need_secrets: bool = True
+) -> tuple[Config, Mappings, WorkingCalendar]:
+    """Config, mappings and the working-day calendar, each validated."""
+    from connector.calendar import WorkingCalendar
+    from connector.mappings import load_all
+
+    cfg = load_config(args, need_secrets=need_secrets)
+    maps = load_all(cfg.mappings_dir)
+    cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
+    return cfg, maps, cal
+
+
+def _parse_date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007  (a calendar date, no time)
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r}; viết dạng 2026-11-23 hoặc 23/11/2026")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate config and every mapping file, all problems at once; test the register."""
+    from connector.check import run_check
+
+    return run_check(_config_path(args))
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    """Working-day arithmetic from the command line, with the same calendar the service uses."""
+    _, _, cal = load_parts(args, need_secrets=False)
+    if args.calendar_cmd == "add":
+        result = cal.add(args.date, args.n)
+        print(result.isoformat())
+        return 0
+    reason = cal.reason_off(args.date)
+    if reason is None:
+        print(f"{args.date.isoformat()}: ngày làm việc")
+        return 0
+    print(f"{args.date.isoformat()}: ngày nghỉ ({reason})")
+    return 1
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Normalise one file and print it; store nothing (exit 3 when it would go to review)."""
+    from connector.parse_cmd import run_parse
+
+    cfg, maps, cal = load_parts(args, need_secrets=False)
+    return run_parse(
+        args.file, received=args.received, as_json=args.json, maps=maps, cal=cal,
+        our_units=frozenset(cfg.profile.our_units),
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the parts that exist against bundled data in a throw-away workspace."""
+    from connector.demo import run_demo
+
+    return run_demo(once=args.once, workdir=args.workdir)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; `--help` lists only commands that work."""
+    parser = argparse.ArgumentParser(
+        prog="connector",
+        description="Theo dõi nhiệm vụ được giao và cập nhật Phần mềm theo dõi chỉ đạo điều hành.",
+    )
+    parser.add_argument("--config", help="tệp cấu hình (mặc định: $CONNECTOR_CONFIG hoặc ./config.toml)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+
+    p = sub.add_parser("check", help="kiểm tra cấu hình, các tệp ánh xạ và sổ theo dõi")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("calendar", help="tính ngày làm việc")
+    csub = p.add_subparsers(dest="calendar_cmd", required=True, metavar="LỆNH")
+    a = csub.add_parser("add", help="ngày làm việc thứ N sau DATE (không tính ngày DATE)")
+    a.add_argument("date", type=_parse_date, metavar="DATE")
+    a.add_argument("n", type=int, metavar="N")
+    w = csub.add_parser("is-working", help="DATE có phải ngày làm việc không (mã thoát 0 nếu có)")
+    w.add_argument("date", type=_parse_date, metavar="DATE")
+    p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("parse", help="đọc và chuẩn hóa một văn bản (không lưu)")
+    p.add_argument("file", type=Path, metavar="FILE", help=".txt .html .eml .edxml .xml .pdf .docx")
+    p.add_argument("--received", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="ngày nhận văn bản")
+    p.add_argument("--json", action="store_true", help="in JSON theo DESIGN §9")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("demo", help="chạy thử với dữ liệu mẫu kèm theo")
+    p.add_argument("--once", action="store_true", help="chạy một vòng, in tóm tắt rồi thoát")
+    p.add_argument("--workdir", type=Path, default=None, help="thư mục làm việc của bản chạy thử")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return run_guarded(lambda: func(args))
+
+
+def run_guarded(action: Callable[[], int]) -> int:
+    """Run a command; any error becomes one Vietnamese message on stderr (traceback only in the log)."""
+    from connector.errors import ConnectorError, UserError, to_message
+    from connector.log import get_logger, redact_text
+
+    try:
+        return action()
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return 130
+    except ConnectorError as exc:
+        if not isinstance(exc, UserError):
+            get_logger().error("command_failed", error=exc.message)
+        print(redact_text(to_message(exc)), file=sys.stderr)
+        return 2 if isinstance(exc, UserError) else 1
+    except Exception as exc:  # the last line of defence: a sentence for the clerk, the trace for the admin
+        get_logger().exception("command_crashed")
+        print(redact_text(to_message(exc)), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""The normaliser: a raw directive, the mappings and the calendar in; Điều 5 fields out.
+
+`normalise` is a pure function (no I/O): the same input gives the same output, so a clerk's
+"re-run this document" and the golden tests see exactly what the service saw. It runs a chain
+of steps of one signature (`Draft -> Draft`, like structlog's processors); `secrecy.drop_secret`
+ends the chain early for a secret document so that nothing of its content leaves the function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from connector.calendar import WorkingCalendar
+from connector.domain import NormalisedDocument, NormalisedTask, RawDocument
+from connector.mappings import Mappings
+from connector.normalise.draft import Draft, DropContent, Step
+from connector.normalise.header import find_header, find_subject, layout
+from connector.normalise.hygiene import repair
+from connector.normalise.number import find_number
+from connector.normalise.review import check_readable, review
+from connector.normalise.secrecy import NOTICE, drop_secret, find_stamps
+from connector.normalise.tasks import find_tasks
+
+__all__ = ["STEPS", "classification_days", "normalise"]
+
+
+def clean(draft: Draft) -> Draft:
+    """Step: text hygiene (encodings, NFC, PDF repairs); see `hygiene`."""
+    draft.text, notes = repair(draft.raw.body)
+    draft.warnings += notes
+    return draft
+
+
+STEPS: Sequence[Step] = (
+    clean,
+    check_readable,
+    layout,
+    find_number,
+    find_header,
+    find_stamps,
+    drop_secret,
+    find_subject,
+    find_tasks,
+    review,
+)
+
+
+def normalise(
+    raw: RawDocument,
+    maps: Mappings,
+    cal: WorkingCalendar,
+    *,
+    our_units: frozenset[str],
+    received_on: date | None = None,
+    lead_only: bool = False,
+) -> NormalisedDocument:
+    """Map one directive to the fields of Điều 5 (DESIGN §9).
+
+    `our_units` are the unit codes that mean "our department" (profile `our_units`); a task
+    concerns us when one of them leads it, or also cooperates unless `lead_only` (profile
+    `concerns_when = "lead_only"`). `received_on` resolves "within N working days of receipt".
+    """
+    received = received_on or _meta_date(raw, "received_on")
+    draft = Draft(raw=raw, maps=maps, cal=cal, our_units=our_units, received_on=received, lead_only=lead_only)
+    try:
+        for step in STEPS:
+            draft = step(draft)
+            if draft.unreadable and step is check_readable:
+                break
+    except DropContent:
+        return NormalisedDocument(
+            number=draft.number,
+            issuer=draft.issuer,
+            doc_type=draft.doc_type,
+            issued_on=draft.issued_on,
+            received_on=draft.received_on,
+            subject=None,
+            secrecy=draft.secrecy,
+            urgency=draft.urgency,
+            tasks=(),
+            needs_review=False,
+            review_reasons=(),
+            warnings=(NOTICE,),
+        )
+    tasks = tuple(
+        NormalisedTask(
+            summary=t.summary[:1000],
+            lead_unit=t.leads[0] if t.leads else None,
+            cooperating_units=tuple(t.cooperating),
+            deadline=t.deadline,
+            deadline_time=t.deadline_time,
+            deadline_text=t.deadline_text,
+            deadline_rule=t.deadline_rule,
+            recurring=t.recurring,
+            concerns_us=t.concerns_us,
+            flags=tuple(t.flags),
+        )
+        for t in draft.tasks
+    )
+    doc = NormalisedDocument(
+        number=draft.number,
+        issuer=draft.issuer,
+        doc_type=draft.doc_type,
+        issued_on=draft.issued_on,
+        received_on=draft.received_on,
+        subject=draft.subject,
+        secrecy=draft.secrecy,
+        urgency=draft.urgency,
+        tasks=tasks,
+        needs_review=bool(draft.reasons),
+        review_reasons=tuple(draft.reasons),
+        warnings=(),
+    )
+    days = classification_days(doc)
+    warnings = [*draft.warnings]
+    if tasks:
+        why = " (nhiều nhiệm vụ hoặc nhiều đơn vị, Điều 6.1.b)" if days == 2 else " (Điều 6.1.b)"
+        warnings.append(f"Thời hạn phân loại, cập nhật: {days:02d} ngày làm việc{why}")
+    return NormalisedDocument(**{**doc.__dict__, "warnings": tuple(warnings)})
+
+
+def classification_days(doc: NormalisedDocument) -> int:
+    """Working days allowed to classify and register `doc` (Điều 6.1.b): 2 when several tasks or units."""
+    units = {
+        u.name for t in doc.tasks for u in ([t.lead_unit] if t.lead_unit else []) + list(t.cooperating_units)
+    }
+    return 2 if len(doc.tasks) > 1 or len(units) > 1 else 1
+
+
+def _meta_date(raw: RawDocument, key: str) -> date | None:
+    value = raw.metadata.get(key)
+    try:
+        return date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,67 @@
+"""Doubts become review reasons: the normaliser says when it is unsure instead of guessing.
+
+A document under review is stored but not pushed to the portal until a clerk confirms it
+(DESIGN §9, issue 3 point 7). Reasons are Vietnamese sentences a clerk can act on; task flags are
+short machine codes for the register and tests.
+"""
+
+from __future__ import annotations
+
+from connector.normalise.draft import Draft
+from connector.normalise.hygiene import bad_chars
+
+
+def check_readable(draft: Draft) -> Draft:
+    """Step (early): an empty or garbled text cannot be normalised; say so, read nothing more."""
+    letters = sum(map(str.isalpha, draft.text))
+    if letters < 20 or bad_chars(draft.text) > 0.05 * max(letters, 1):
+        draft.unreadable = True
+        draft.review(
+            "Văn bản rỗng hoặc không đọc được (lỗi phông chữ, bản quét không có lớp chữ): cần mở tệp gốc"
+        )
+    return draft
+
+
+def review(draft: Draft) -> Draft:
+    """Step (last): turn every doubt of the earlier steps into flags and Vietnamese reasons."""
+    if draft.unreadable:
+        return draft
+    if draft.issuer is None:
+        draft.review("Không xác định được cơ quan ban hành")
+    elif draft.issuer.code is None:
+        draft.review(
+            f"Cơ quan ban hành chưa có trong danh mục: '{draft.issuer.name}' (thêm vào mappings/issuers.toml)"
+        )
+    if draft.number is None:
+        draft.review("Không tìm thấy số, ký hiệu của văn bản")
+    if draft.issued_on is None:
+        draft.review("Không tìm thấy ngày ban hành của văn bản")
+    if not draft.tasks:
+        draft.review("Không tìm thấy nhiệm vụ nào trong văn bản: cần đọc lại để phân loại (Điều 4)")
+    for i, task in enumerate(draft.tasks, start=1):
+        if not task.leads:
+            task.flags.append("no_lead")
+            draft.review(f"Không xác định được đơn vị chủ trì của nhiệm vụ {i}")
+        if task.collective:
+            task.flags.append("collective_unit")
+        for unit in [*task.leads, *task.cooperating]:
+            if unit.code is None and not _is_collective(unit.name):
+                if "unresolved_unit" not in task.flags:
+                    task.flags.append("unresolved_unit")
+                draft.review(f"Đơn vị chưa có trong danh mục: '{unit.name}' (thêm vào mappings/units.toml)")
+        if "two_deadlines" in task.flags:
+            draft.review(f"Nhiệm vụ {i} có hai thời hạn khác nhau: cần chọn thời hạn đúng")
+        if "deadline_before_issue" in task.flags and task.deadline:
+            draft.review(
+                f"Thời hạn của nhiệm vụ {i} ({task.deadline:%d/%m/%Y}) trước ngày ban hành văn bản: "
+                "giữ nguyên như văn bản, cần kiểm tra"
+            )
+        if "deadline_year_unknown" in task.flags or "deadline_invalid" in task.flags:
+            draft.review(f"Thời hạn của nhiệm vụ {i} không đọc được: '{task.deadline_text or ''}'")
+        task.flags = list(dict.fromkeys(task.flags))
+    return draft
+
+
+def _is_collective(name: str) -> bool:
+    low = name.lower()
+    return low.startswith(("các ", "thủ trưởng các", "giám đốc các", "chủ tịch ubnd các")) or " các " in low

@@ -1,0 +1,253 @@
+"""Task sentences: who leads, who cooperates, what is to be done, by when.
+
+A directive assigns work in a few recurring shapes, all handled here:
+
+* "Giao Sở X chủ trì, phối hợp với Sở Y và các đơn vị liên quan tham mưu …" (lead, cooperating);
+* "Sở A, Sở B theo chức năng, nhiệm vụ …" / "Đề nghị UBND các huyện: X, Y và Z …" (co-leads:
+  one task per unit, since each answers for its own part, Điều 5.1.c);
+* a heading "2. Sở Nông nghiệp và PTNT:" followed by bullets "- Chủ trì, phối hợp với …".
+
+Not tasks: the execution clause ("… chịu trách nhiệm thi hành Quyết định này"), the entry into
+force, citations ("Căn cứ …"), narrative ("Sở X đã có Công văn …"), the recipients' list.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from connector.normalise.deadline import find_deadline
+from connector.normalise.draft import Draft, TaskDraft
+from connector.normalise.units import Found, Lexicon, lexicon, parse_units, pfold, starts_unit
+
+_MARKER_RE = re.compile(r"^(?:(Điều\s+\d+\s*[.:])|([IVX]+\.)|(\d+(?:\.\d+)*\s*[.)])|([a-zđ]\))|([-–+•*]))\s*")
+_SKIP_RE = re.compile(
+    r"(?i)thi hành (?:quyết định|chỉ thị|văn bản) này|chịu trách nhiệm thi hành"
+    r"|có trách nhiệm (?:tổ chức )?(?:thực hiện|triển khai)(?: nghiêm| nghiêm túc)?(?: nội dung)?"
+    r" (?:quyết định|chỉ thị|công điện) này|có hiệu lực (?:thi hành )?(?:kể )?từ"
+    r"|^căn cứ\b|^xét đề nghị|^(?:kính gửi|nơi nhận)\b|^như (?:trên|điều)|^lưu:"
+    r"|thông báo (?:để|cho) .{0,60}biết|để .{0,40}biết,? (?:và )?thực hiện"
+)
+_ASSIGN_RE = re.compile(
+    r"(?:^|(?<=[\s,;:]))(?<!được )(?<!đã )(Giao|giao|Yêu cầu|yêu cầu|Đề"
+    r" nghị|đề nghị|Chỉ đạo|Ủy quyền|Uỷ quyền|Phân công|Trân trọng đề nghị)"
+    r"(?:\s+(?:cho|nhiệm vụ cho|các đồng chí|đồng chí))?\s+"
+)
+_NARRATIVE_RE = re.compile(r"^\s*(?:đã|đang|vừa|là|và|được|cũng|có Công văn|báo cáo rằng)\b")
+_COOP_RE = re.compile(r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+")
+_CO_BEFORE_RE = re.compile(r"^\s*(?:chủ trì)?\s*,?\s*")
+_SENT_SPLIT_RE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Yêu cầu|Đề nghị|Thời hạn|Thời gian|[A-ZĐÀ-Ỹ]))")
+_FOLLOW_RE = re.compile(
+    r"(?i)^(?:thời hạn|thời gian(?: hoàn thành| thực hiện)?|hoàn thành|báo cáo kết quả)\b"
+)
+
+
+_KINH_GUI = pfold("kính gửi")
+_ROLE_RE = re.compile(r"(?i)^(?:đơn vị |cơ quan )?(chủ trì|phối hợp)(?: thực hiện)?\s*:\s*")
+
+
+def _paragraphs(draft: Draft) -> list[str]:
+    """Body lines joined into paragraphs: a new one at a list marker or after end punctuation."""
+    out: list[str] = []
+    lines = draft.lines[draft.body_start : draft.body_end]
+    in_recipients = False
+    for line in lines:
+        if not line:
+            in_recipients = False
+            if out and out[-1]:
+                out.append("")
+            continue
+        key = pfold(line)
+        if key.startswith(_KINH_GUI) or re.search(r"\bđiên\s*:$", key):
+            # "Kính gửi: Sở X." on one line closes the list; "Kính gửi:" opens it.
+            in_recipients = not line.rstrip().endswith(".")
+            continue
+        if in_recipients and (line[0] in "-+•*" or not out or not out[-1]):
+            in_recipients = not line.rstrip().endswith(".")
+            continue
+        in_recipients = False
+        if re.match(r"^QUYẾT ĐỊNH\s*:", line):
+            continue
+        if not out or not out[-1] or _MARKER_RE.match(line) or out[-1].endswith((".", ";", ":", "!", "?")):
+            out.append(line)
+        else:
+            out[-1] = f"{out[-1]} {line}"
+    return [p for p in out if p]
+
+
+def _marker_kind(paragraph: str) -> int:
+    m = _MARKER_RE.match(paragraph)
+    if not m:
+        return 0
+    return next(i for i, g in enumerate(m.groups(), start=1) if g)
+
+
+def find_tasks(draft: Draft) -> Draft:
+    """Step: every task of the body, with units resolved on the document's date and a deadline."""
+    lex = lexicon(draft.maps)
+    on = draft.issued_on or draft.received_on
+    addressee: list[Found] = []
+    addressee_kind = -1
+    last: list[TaskDraft] = []
+    made_here: list[TaskDraft] = []
+    title = ""
+    for paragraph in _paragraphs(draft):
+        kind = _marker_kind(paragraph)
+        text = _MARKER_RE.sub("", paragraph, count=1).strip()
+        if addressee and (kind in (1, 2) or (kind <= addressee_kind and kind != 0 and kind not in (4, 5))):
+            addressee, addressee_kind = [], -1
+        if kind == 1:
+            text = re.sub(r"^[^.:]{0,60}[.:]\s*$", "", text)  # "Điều 3. Tổ chức thực hiện" is a title
+        if not text or _SKIP_RE.search(text):
+            last = []
+            continue
+        role = _ROLE_RE.match(text) if kind in (4, 5) else None
+        if role:  # a plan's table row: "- Đơn vị chủ trì: Sở X." / "- Đơn vị phối hợp: Sở Y."
+            units, _ = parse_units(text, role.end(), lex, on)
+            if units and role.group(1).lower() == "chủ trì":
+                last = _emit(draft, units, title or text, "", lex, on)
+            elif units:
+                _add_cooperating(draft, last, units)
+            continue
+        heading = _heading(text, lex, on)
+        if heading is not None:
+            units, rest = heading
+            addressee, addressee_kind = units, kind
+            last = []
+            if rest:
+                last = _emit(draft, units, rest, rest, lex, on)
+            continue
+        made_here = []
+        for sentence in _SENT_SPLIT_RE.split(text):
+            sentence = sentence.strip()
+            if not sentence:
+                continue
+            if _SKIP_RE.search(sentence):
+                continue
+            under_addressee = bool(addressee) and kind in (4, 5)
+            leads, after = ([], sentence) if under_addressee else _leads(sentence, lex, on)
+            if leads:
+                made_here = _emit(draft, leads, sentence, after, lex, on)
+                last = made_here
+            elif addressee and kind in (4, 5, 3, 0) and not made_here and (kind != 0 or not last):
+                made_here = _emit(draft, addressee, sentence, sentence, lex, on)
+                last = made_here
+            elif last and (_FOLLOW_RE.match(sentence) or made_here):
+                _attach_deadline(draft, last, sentence)
+        title = text if kind in (2, 3) and not made_here else title
+    return draft
+
+
+def _add_cooperating(draft: Draft, tasks: list[TaskDraft], units: list[Found]) -> None:
+    """A plan's "Đơn vị phối hợp: …" row adds cooperating units to the task of the row above."""
+    for task in tasks:
+        seen = {u.name for u in [*task.leads, *task.cooperating]}
+        for unit in units:
+            if not unit.filler and unit.ref.name not in seen:
+                seen.add(unit.ref.name)
+                task.cooperating.append(unit.ref)
+                if not draft.lead_only and (
+                    unit.ref.code in draft.our_units or (unit.collective and unit.includes_departments)
+                ):
+                    task.concerns_us = True
+
+
+def _heading(text: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str] | None:
+    """ "Sở Tài chính:" or "Giao Sở X:" (optionally followed by the task): an addressee line."""
+    pos = 0
+    m = _ASSIGN_RE.match(text)
+    if m:
+        pos = m.end()
+    if not starts_unit(text, pfold(text), pos, lex):
+        return None
+    units, end = parse_units(text, pos, lex, on)
+    after = text[end:].lstrip()
+    if units and after.startswith(":"):
+        return units, after[1:].strip()
+    return None
+
+
+def _leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str]:
+    for m in _ASSIGN_RE.finditer(sentence):
+        units, end = parse_units(sentence, m.end(), lex, on)
+        if units:
+            return units, sentence[end:]
+    if starts_unit(sentence, pfold(sentence), 0, lex):
+        units, end = parse_units(sentence, 0, lex, on)
+        rest = sentence[end:]
+        if units and rest.strip() and not _NARRATIVE_RE.match(rest) and not _is_issuing_level(units):
+            return units, rest
+    return [], sentence
+
+
+_PROVINCE_SELF_RE = re.compile(r"(?i)^(?:chủ tịch )?(?:ubnd|[uủ][ỷy] ban nhân dân) tỉnh$|^chủ tịch$")
+
+
+def _is_issuing_level(units: list[Found]) -> bool:
+    """ "UBND tỉnh ban hành Kế hoạch như sau:": the province speaking of itself, not an assignee."""
+    return len(units) == 1 and _PROVINCE_SELF_RE.match(units[0].ref.name) is not None
+
+
+def _coop(after: str, lex: Lexicon, on: date | None) -> list[Found]:
+    found: list[Found] = []
+    for m in _COOP_RE.finditer(after):
+        units, _ = parse_units(after, m.end(), lex, on)
+        found += units
+    before = re.match(r"^\s*chủ trì\s*,\s*", after)
+    if before:
+        units, end = parse_units(after, before.end(), lex, on)
+        if units and after[end:].lstrip().startswith(("phối hợp", "cùng phối hợp")):
+            found += units
+    return found
+
+
+def _emit(
+    draft: Draft, leads: list[Found], sentence: str, after: str, lex: Lexicon, on: date | None
+) -> list[TaskDraft]:
+    coop = [c for c in _coop(after, lex, on) if not c.filler]
+    lead_units = [u for u in leads if not u.filler] or leads
+    dl = find_deadline(sentence, issued_on=draft.issued_on, received_on=draft.received_on, cal=draft.cal)
+    made = []
+    summary = sentence.strip()
+    for lead in lead_units:
+        seen = {lead.ref.name}
+        task = TaskDraft(
+            summary=summary,
+            leads=[lead.ref],
+            cooperating=[c.ref for c in coop if c.ref.name not in seen and not seen.add(c.ref.name)],
+            deadline=dl.on,
+            deadline_time=dl.at,
+            deadline_text=dl.text,
+            deadline_rule=dl.rule,
+            recurring=dl.recurring,
+            flags=list(dl.flags),
+            collective=lead.collective,
+        )
+        task.concerns_us = _concerns(draft, lead, coop)
+        draft.tasks.append(task)
+        made.append(task)
+    return made
+
+
+def _concerns(draft: Draft, lead: Found, coop: list[Found]) -> bool:
+    if lead.ref.code in draft.our_units or (lead.collective and lead.includes_departments):
+        return True
+    if draft.lead_only:
+        return False
+    return any(c.ref.code in draft.our_units or (c.collective and c.includes_departments) for c in coop)
+
+
+def _attach_deadline(draft: Draft, tasks: list[TaskDraft], sentence: str) -> None:
+    """A follow-up sentence ("Thời gian hoàn thành: …") gives its deadline to the task before it."""
+    dl = find_deadline(sentence, issued_on=draft.issued_on, received_on=draft.received_on, cal=draft.cal)
+    if dl.candidates == 0:
+        return
+    for task in tasks:
+        has = task.deadline or task.deadline_rule or task.recurring
+        if has and (task.deadline, task.deadline_rule, task.recurring) != (dl.on, dl.rule, dl.recurring):
+            task.flags.append("two_deadlines")
+            continue
+        task.deadline, task.deadline_time, task.deadline_text = dl.on, dl.at, dl.text
+        task.deadline_rule, task.recurring = dl.rule, dl.recurring
+        task.flags += dl.flags
+        task.summary = f"{task.summary} {sentence}"

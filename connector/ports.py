@@ -1,0 +1,77 @@
+"""The three interfaces between the core and the systems we do not own (DESIGN §4).
+
+Each port is a `typing.Protocol`; adapters in `adapters/` implement them and the in-memory twin
+in `adapters/memory.py` passes the same contract tests (tests/contracts/). The docstrings are the
+contract, in RFC 2119 words (paperless-ngx's plugin base does the same).
+
+Errors: an implementation MUST raise only `connector.errors` types (translate foreign exceptions
+at the boundary, as httpx does), and MUST pick the class whose marker says whether a retry helps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from connector.domain import Message, PortalTask, RawDocument, Receipt, StatusUpdate
+
+Cursor = Mapping[str, Any]
+"""A source's opaque position; JSON-serialisable, stored in the register with the data."""
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Where directives come from: eOffice, the official mailbox, an edXML drop folder.
+
+    - `poll(cursor)` MUST return every document that arrived after `cursor` (an empty mapping
+      means "from the beginning") and the cursor to store once those documents are committed.
+      It MAY return documents already seen (overlap windows); intake deduplicates by
+      (source, source_ref). It MUST NOT return an empty batch because a page changed: that is
+      `MappingMismatchError`.
+    - `fetch(ref)` MUST return the current version of one document by its `source_ref`, for a
+      single re-run, or raise `BadDocumentError` when the source no longer has it.
+    - A source MUST NOT mark anything as handled on its side (flag, move) inside `poll`; it does
+      so in `acknowledge(refs)`, which the core calls only after the documents are committed.
+    """
+
+    name: str
+
+    def poll(self, cursor: Cursor) -> tuple[Iterable[RawDocument], Cursor]: ...
+
+    def fetch(self, ref: str) -> RawDocument: ...
+
+    def acknowledge(self, refs: Iterable[str]) -> None: ...
+
+
+@runtime_checkable
+class Portal(Protocol):
+    """The province's task-tracking portal.
+
+    - `list_tasks()` MUST yield every task assigned to the department, all pages.
+    - `read(portal_ref)` MUST return the portal's current value (the uploader reads before and
+      after each push: state moves only when the read-back shows the change).
+    - `push(update)` submits one status update. If the portal already shows exactly this value it
+      SHOULD return a `Receipt` with `sent=False` and send nothing. It MUST NOT retry a submit by
+      itself: the outbox decides, after reading the portal again.
+    - `return_task(portal_ref, reason)` sends a task back (Điều 6.2); only ever called after a
+      clerk's explicit action with a written reason.
+    """
+
+    def list_tasks(self) -> Iterable[PortalTask]: ...
+
+    def read(self, portal_ref: str) -> PortalTask: ...
+
+    def push(self, update: StatusUpdate) -> Receipt: ...
+
+    def return_task(self, portal_ref: str, reason: str) -> None: ...
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """Sends an e-mail (reminders to units, alerts to the admin).
+
+    `send(message)` MUST either deliver to the server or raise; the caller records the send in the
+    register so that a restart never sends the same reminder twice.
+    """
+
+    def send(self, message: Message) -> None: ...

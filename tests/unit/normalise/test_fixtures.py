@@ -1,0 +1,43 @@
+"""Every sample input in fixtures/documents/ parses (extract → normalise) to its expected fields."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from connector.calendar import WorkingCalendar
+from connector.extract import read_document
+from connector.mappings import Mappings
+from connector.normalise import normalise
+
+from .conftest import OUR_UNITS, ROOT
+from .test_corpus import actual_fields, expected_fields
+
+DOCS = ROOT / "fixtures" / "documents"
+CASES = sorted(p for p in DOCS.iterdir() if p.suffix in (".eml", ".html", ".docx", ".edxml", ".pdf", ".xml"))
+
+
+def test_there_are_fixtures() -> None:
+    assert {p.suffix for p in CASES} >= {".eml", ".html", ".docx", ".edxml"}
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
+def test_fixture_parses_as_expected(path: Path, maps: Mappings, cal: WorkingCalendar) -> None:
+    raw = read_document(path)
+    doc = normalise(raw, maps, cal, our_units=OUR_UNITS, received_on=date(2024, 6, 20))
+    expected = json.loads(path.with_name(path.name + ".expected.json").read_text(encoding="utf-8"))
+    assert actual_fields(doc) == expected_fields(expected)
+
+
+def test_unreadable_file_is_a_bad_document(tmp_path: Path) -> None:
+    from connector.errors import BadDocumentError
+
+    broken = tmp_path / "hong.docx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(BadDocumentError, match="Không đọc được"):
+        read_document(broken)
+    with pytest.raises(BadDocumentError, match="chưa được hỗ trợ"):
+        read_document(tmp_path / "a.doc")
