@@ -54,8 +54,20 @@ METADATA_KEYS = (
     "doc_type", "arrival_no", "handling_lead", "handling_cooperating", "handling_officer", "handling_due",
     "handling_note", "business_type", "replaces_ref",
 )  # fmt: skip
-NOTICE_KEYS = frozenset({"number", "issuer", "issued_on", "received_on", "secrecy", "urgency", "doc_type",
-                         "arrival_no", "business_type", "replaces_ref"})
+NOTICE_KEYS = frozenset(
+    {
+        "number",
+        "issuer",
+        "issued_on",
+        "received_on",
+        "secrecy",
+        "urgency",
+        "doc_type",
+        "arrival_no",
+        "business_type",
+        "replaces_ref",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -118,9 +130,9 @@ class _Recipe:
         self.body = c.get("detail.body")
         self.attachments = c.get("detail.attachments")
         self.date_format = c.get("detail.date_format", (str, list))
-        self.date_fields = set(c.get("detail.date_fields", list, default=[]))
-        self.none_values = {rc.norm_label(v) for v in c.get("detail.none_values", list, default=[])}
-        self.required = list(c.get("detail.required", list, default=[]))
+        self.date_fields = set(c.get("detail.date_fields", list, default=[]) or [])
+        self.none_values = {rc.norm_label(v) for v in c.get("detail.none_values", list, default=[]) or []}
+        self.required = list(c.get("detail.required", list, default=[]) or [])
         self.fields = c.labels("detail.fields")
         self.h_container = c.get("handling.container")
         self.h_pairs = c.get("handling.pairs")
@@ -135,6 +147,11 @@ class _Recipe:
         if self.detail_url and "{ref}" not in self.detail_url:
             c.problems.append(Problem(file, "detail.url", repr(self.detail_url), "một đường dẫn có {ref}"))
         c.done()
+
+
+def check_recipe(recipe: Mapping[str, Any]) -> None:
+    """Raise `MappingError` listing every problem of an eOffice recipe (for `connector check`)."""
+    _Recipe(recipe)
 
 
 class EOfficeSource:
@@ -153,6 +170,7 @@ class EOfficeSource:
         retry_attempts: int = 5,
         retry_initial: float = 0.5,
         retry_max_wait: float = 60.0,
+        max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
     ) -> None:
         self.name = name
         self._recipe = _Recipe(recipe)
@@ -164,6 +182,7 @@ class EOfficeSource:
         self._retry = retrying(attempts=retry_attempts, initial=retry_initial, max_wait=retry_max_wait)
         self._what = f"eOffice «{name}»"
         self._signed_in = False
+        self._max_attachment = max_attachment_bytes
 
     def __repr__(self) -> str:
         return f"EOfficeSource(name={self.name!r}, base_url={self._base_url!r}, username={self._username!r})"
@@ -212,11 +231,17 @@ class EOfficeSource:
 
     # -- pages ----------------------------------------------------------------------------------
 
-    def _get(self, url: str, params: Mapping[str, str] | None = None) -> httpx.Response:
-        return self._retry(send)(self._client, "GET", url, what=self._what, params=params)
+    def _get(
+        self, url: str, params: Mapping[str, str] | None = None, *, max_bytes: int | None = None
+    ) -> httpx.Response:
+        return self._retry(send)(
+            self._client, "GET", url, what=self._what, params=params, max_bytes=max_bytes
+        )
 
     def _is_login(self, response: httpx.Response) -> bool:
-        return urlsplit(str(response.url)).path.rstrip("/") == urlsplit(self._recipe.login_url).path.rstrip("/")
+        return urlsplit(str(response.url)).path.rstrip("/") == urlsplit(self._recipe.login_url).path.rstrip(
+            "/"
+        )
 
     def _page(self, url: str, name: str, params: Mapping[str, str] | None = None) -> tuple[rc.Page, int]:
         """A page as the signed-in user sees it; signs in (again) when the site asks for it."""
@@ -232,7 +257,9 @@ class EOfficeSource:
             if self._is_login(response) or page.has(self._recipe.login_form):
                 raise SourceAuthError(f"{self._what}: phiên đăng nhập bị từ chối ngay sau khi đăng nhập lại.")
         if response.status_code in (401, 403):
-            raise SourceAuthError(f"{self._what} từ chối quyền truy cập trang «{name}» ({response.status_code}).")
+            raise SourceAuthError(
+                f"{self._what} từ chối quyền truy cập trang «{name}» ({response.status_code})."
+            )
         return page, response.status_code
 
     def _parse(self, response: httpx.Response, name: str) -> rc.Page:
@@ -269,7 +296,9 @@ class EOfficeSource:
         visited: set[str] = set()
         while url is not None:
             if len(visited) >= r.max_pages:
-                raise MappingMismatchError(f"{self._what}: danh sách vượt quá {r.max_pages} trang (list.max_pages).")
+                raise MappingMismatchError(
+                    f"{self._what}: danh sách vượt quá {r.max_pages} trang (list.max_pages)."
+                )
             page, status = self._page(url, "Văn bản đến", params)
             if status >= 400:
                 raise page.mismatch(f"trang trả về mã {status}")
@@ -295,7 +324,9 @@ class EOfficeSource:
         if table.select_one(r.empty) is not None:
             return []
         if not rows:
-            raise page.mismatch(f"bảng không có dòng «{r.rows}» nào và cũng không có dấu hiệu trống «{r.empty}»")
+            raise page.mismatch(
+                f"bảng không có dòng «{r.rows}» nào và cũng không có dấu hiệu trống «{r.empty}»"
+            )
         out = []
         for n, row in enumerate(rows, start=1):
             cells = row.find_all(["td", "th"], recursive=False)
@@ -334,13 +365,14 @@ class EOfficeSource:
         h_found = rc.label_values(h_scope, r.h_pairs, r.h_label, r.h_value)
         for key, labels in r.h_fields.items():
             meta[key] = self._value(rc.pick(h_found, labels), items=True)
+        labels = {**r.fields, **r.h_fields}
         for key in r.date_fields:
             if meta.get(key):
                 try:
                     meta[key] = rc.parse_date(meta[key], r.date_format).isoformat()
                 except ValueError:
                     raise BadDocumentError(
-                        f"Văn bản mã {ref} trên {self._what}: ô «{r.fields.get(key, r.h_fields.get(key, [key]))[0]}» "
+                        f"Văn bản mã {ref} trên {self._what}: ô «{labels.get(key, [key])[0]}» "
                         f"có giá trị «{meta[key]}», không phải một ngày."
                     ) from None
         missing = [r.fields.get(k, [k])[0] for k in r.required if not meta.get(k)]
@@ -358,7 +390,11 @@ class EOfficeSource:
     def _value(self, tag: Any, *, items: bool = False) -> str:
         if tag is None:
             return ""
-        parts = [rc.text_of(li) for li in tag.select(self._recipe.h_items)] if items and self._recipe.h_items else []
+        parts = (
+            [rc.text_of(li) for li in tag.select(self._recipe.h_items)]
+            if items and self._recipe.h_items
+            else []
+        )
         if not parts:
             text = rc.text_of(tag)
             parts = [p.strip() for p in text.split(self._recipe.h_separator)] if items else [text]
@@ -368,15 +404,15 @@ class EOfficeSource:
     def _download(self, page: rc.Page, link: Any) -> Attachment:
         url = urljoin(page.url, str(link["href"]))
         name = rc.text_of(link) or urlsplit(url).path.rsplit("/", 1)[-1]
-        response = self._get(url)
+        response = self._get(url, max_bytes=self._max_attachment)
         if self._is_login(response):
             self._signed_in = False
             self._login()
-            response = self._get(url)
+            response = self._get(url, max_bytes=self._max_attachment)
         if response.status_code >= 400:
-            raise BadDocumentError(f"Không tải được tệp đính kèm «{name}» ({response.status_code}) từ {self._what}.")
-        if len(response.content) > MAX_ATTACHMENT_BYTES:
-            raise BadDocumentError(f"Tệp đính kèm «{name}» lớn hơn {MAX_ATTACHMENT_BYTES} byte.")
+            raise BadDocumentError(
+                f"Không tải được tệp đính kèm «{name}» ({response.status_code}) từ {self._what}."
+            )
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if not media or media == "application/octet-stream":
             media = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -396,11 +432,15 @@ def _fingerprint(meta: Mapping[str, str], body: str, files: tuple[Attachment, ..
     """The identity of one version of a document: its fields, text and files (not the page's HTML,
     whose tokens change on every visit)."""
     canon = json.dumps(
-        {"meta": dict(meta), "body": body, "files": [[f.name, RawDocument.fingerprint(f.data)] for f in files]},
+        {
+            "meta": dict(meta),
+            "body": body,
+            "files": [[f.name, RawDocument.fingerprint(f.data)] for f in files],
+        },
         ensure_ascii=False,
         sort_keys=True,
     )
     return RawDocument.fingerprint(canon.encode())
 
 
-__all__ = ["Batch", "EOfficeSource", "Failure"]
+__all__ = ["Batch", "EOfficeSource", "Failure", "check_recipe"]

@@ -95,7 +95,9 @@ class RecipeChecker:
             if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 out[key] = labels_of(value)
             else:
-                self.problems.append(Problem(self.file, f"{dotted}.{key}", repr(value), "nhãn hoặc danh sách nhãn"))
+                self.problems.append(
+                    Problem(self.file, f"{dotted}.{key}", repr(value), "nhãn hoặc danh sách nhãn")
+                )
         return out
 
     def done(self) -> None:
@@ -180,7 +182,9 @@ def pick(found: Mapping[str, Tag], labels: Iterable[str]) -> Tag | None:
     return None
 
 
-def column_index(page: Page, headers: Sequence[Tag], wanted: Mapping[str, Sequence[str]], key: str) -> dict[str, int]:
+def column_index(
+    page: Page, headers: Sequence[Tag], wanted: Mapping[str, Sequence[str]], key: str
+) -> dict[str, int]:
     """Column position of each wanted key, by header label; a missing column is a mismatch."""
     names = [norm_label(text_of(h)) for h in headers]
     out: dict[str, int] = {}
@@ -190,5 +194,7 @@ def column_index(page: Page, headers: Sequence[Tag], wanted: Mapping[str, Sequen
                 out[field] = names.index(norm_label(lab))
                 break
         else:
-            raise page.mismatch(f"bảng không có cột «{labels[0]}» (khóa {key}.{field}); các cột hiện có: {names}")
+            raise page.mismatch(
+                f"bảng không có cột «{labels[0]}» (khóa {key}.{field}); các cột hiện có: {names}"
+            )
     return out

@@ -40,7 +40,14 @@ def load_config(args: argparse.Namespace, *, need_secrets: bool = True) -> Confi
     path = _config_path(args)
     if not path.exists():
         raise ConfigError(
-            [Problem(str(path), "", "(chưa có tệp)", "một tệp cấu hình; sao chép config.example.toml thành config.toml")],
+            [
+                Problem(
+                    str(path),
+                    "",
+                    "(chưa có tệp)",
+                    "một tệp cấu hình; sao chép config.example.toml thành config.toml",
+                )
+            ],
             hint="cp config.example.toml config.toml",
         )
     cfg = load(path, collect=None if need_secrets else [])
@@ -65,7 +72,7 @@ def load_parts(
 def _parse_date(text: str) -> date:
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text, fmt).date()  # noqa: DTZ007  (a calendar date, no time)
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     raise argparse.ArgumentTypeError(f"ngày không hợp lệ: {text!r}; viết dạng 2026-11-23 hoặc 23/11/2026")
@@ -99,9 +106,21 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     cfg, maps, cal = load_parts(args, need_secrets=False)
     return run_parse(
-        args.file, received=args.received, as_json=args.json, maps=maps, cal=cal,
+        args.file,
+        received=args.received,
+        as_json=args.json,
+        maps=maps,
+        cal=cal,
         our_units=frozenset(cfg.profile.our_units),
     )
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """One intake cycle now (every enabled source, or only SOURCE), then exit; 1 if a run failed."""
+    from connector.sync_cmd import run_sync
+
+    cfg, maps, cal = load_parts(args)
+    return run_sync(cfg, maps, cal, source=args.source, since=args.since)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -134,9 +153,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("parse", help="đọc và chuẩn hóa một văn bản (không lưu)")
     p.add_argument("file", type=Path, metavar="FILE", help=".txt .html .eml .edxml .xml .pdf .docx")
-    p.add_argument("--received", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="ngày nhận văn bản")
+    p.add_argument(
+        "--received", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="ngày nhận văn bản"
+    )
     p.add_argument("--json", action="store_true", help="in JSON theo DESIGN §9")
     p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("sync", help="đọc văn bản đến từ các nguồn một lần ngay bây giờ rồi thoát")
+    p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="chỉ đồng bộ nguồn có tên này")
+    p.add_argument(
+        "--since", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="đọc lại từ ngày này (bổ sung)"
+    )
+    p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("demo", help="chạy thử với dữ liệu mẫu kèm theo")
     p.add_argument("--once", action="store_true", help="chạy một vòng, in tóm tắt rồi thoát")

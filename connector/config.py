@@ -17,12 +17,12 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from connector.domain import Origin
 from connector.errors import ConfigError, Problem
@@ -45,8 +45,23 @@ class PathsSettings(_Strict):
 
 class RegisterSettings(_Strict):
     url: str = ""
-    password_env: str | None = None
+    password_env: str | None = Field(None, pattern=r"^CONNECTOR_[A-Z0-9_]+$")
     busy_timeout_seconds: float = Field(30, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _no_password_in_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            parsed = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "một địa chỉ dạng sqlite:///đường/dẫn hoặc postgresql+psycopg://user@máy/csdl"
+            ) from None
+        if parsed.password:
+            raise ValueError('địa chỉ không chứa mật khẩu; đặt mật khẩu qua password_env = "CONNECTOR_..."')
+        return value
 
 
 class LogSettings(_Strict):
@@ -195,22 +210,13 @@ class Config:
         """The SQLAlchemy URL; default a SQLite file in the data folder; password from a secret."""
         url = self.settings.database.url or f"sqlite:///{self.data_dir / 'register.sqlite3'}"
         name = self.settings.database.password_env
-        if name and "@" in url and "://" in url:
-            scheme, rest = url.split("://", 1)
-            cred, host = rest.rsplit("@", 1)
-            user = cred.split(":", 1)[0]
-            url = f"{scheme}://{user}:{quote(self.secrets[name], safe='')}@{host}"
+        if name and name in self.secrets:
+            return make_url(url).set(password=self.secrets[name]).render_as_string(hide_password=False)
         return url
 
     def secret(self, name: str) -> str:
         """The value of a named credential (already checked present at load time)."""
         return self.secrets[name]
-
-    def reference_day(self) -> date:
-        """Today in Asia/Ho_Chi_Minh, the day every time limit counts from."""
-        from connector.clock import today
-
-        return today()
 
 
 def load(

@@ -2,8 +2,9 @@
 
 It starts the eOffice and portal simulators on 127.0.0.1, writes a config and a 0600 secrets file
 into a throw-away workspace, opens (creates) the register, reads every directive from eOffice,
-normalises each one and reads the portal's task list. Nothing leaves this machine. The scheduler,
-the outbox and the dashboard join this demo as their issues land.
+stores each one through the real intake (twice, to show that nothing is stored twice) and reads
+the portal's task list. Nothing leaves this machine. The scheduler, the outbox and the dashboard
+join this demo as their issues land.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ from __future__ import annotations
 import time
 from collections import Counter
 from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from connector import clock
+from sqlmodel import select
+
+from connector import clock, log
 from connector.calendar import WorkingCalendar, due_by
 from connector.config import load
 from connector.mappings import load_all
-from connector.normalise import classification_days, normalise
 from connector.register.db import open_register
+from connector.register.queries import task_facts
+from connector.register.tables import Document, ReviewItem, Task
 from connector.service import build_portal, build_source, load_object
+from connector.status import derive_status
+from connector.sync import sync_source
 
 PROJECT = Path(__file__).resolve().parent.parent
 SIMULATORS = {
@@ -89,30 +94,24 @@ def run_demo(*, once: bool, workdir: Path | None = None) -> int:
 
 def _one_cycle(config_file: Path) -> str:
     cfg = load(config_file, environ={})
+    log.configure(level="INFO", file=cfg.log_file)  # details to the JSON log; the terminal gets the summary
     maps = load_all(cfg.mappings_dir)
     cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
     register = open_register(cfg.register_url)
-    revision = register.revision()
-    register.dispose()
-
-    source: Any = build_source(cfg, maps, "eoffice")
-    batch, _cursor = source.poll({})
-    docs = list(batch)
-    our = frozenset(cfg.profile.our_units)
-    tally: Counter[str] = Counter()
-    review_examples: list[str] = []
-    for raw in docs:
-        received = clock.today() if not raw.metadata.get("received_on") else None
-        doc = normalise(raw, maps, cal, our_units=our, received_on=received)
-        tally["văn bản mật (chỉ ghi thông báo đến)" if doc.secrecy else "văn bản thường"] += 1
-        tally["nhiệm vụ"] += len(doc.tasks)
-        tally["nhiệm vụ liên quan Sở"] += sum(t.concerns_us for t in doc.tasks)
-        tally["văn bản cần văn thư kiểm tra"] += doc.needs_review
-        tally["văn bản phân loại trong 02 ngày"] += bool(doc.tasks) and classification_days(doc) == 2
-        if doc.needs_review and len(review_examples) < 3:
-            review_examples.append(f"    {doc.number or raw.source_ref}: {doc.review_reasons[0]}")
-    if hasattr(source, "close"):
-        source.close()
+    try:
+        source: Any = build_source(cfg, maps, "eoffice")
+        try:
+            first = sync_source(register, source, maps, cal, cfg.profile)
+            again = sync_source(register, source, maps, cal, cfg.profile)
+        finally:
+            if hasattr(source, "close"):
+                source.close()
+        with register.read() as s:
+            states = Counter(s.exec(select(Document.state)).all())
+            tasks = s.exec(select(Task)).all()
+            reasons = s.exec(select(ReviewItem.reasons).where(ReviewItem.state == "open").limit(3)).all()
+    finally:
+        register.dispose()
 
     portal: Any = build_portal(cfg, maps)
     try:
@@ -121,22 +120,28 @@ def _one_cycle(config_file: Path) -> str:
         if hasattr(portal, "close"):
             portal.close()
     by_label = Counter(t.status_label for t in portal_tasks)
+    today = clock.today()
+    by_status = Counter(str(derive_status(task_facts(t), today)) for t in tasks)
 
     now = clock.now()
+    push_by = due_by(cal, now, cfg.profile.time_limits.push_working_days)
     lines = [
         "",
         "== Kết quả chạy thử ==",
-        f"Sổ theo dõi: {cfg.register_url.removeprefix('sqlite:///')} (cấu trúc phiên bản {revision})",
-        f"eOffice: đọc được {len(docs)} văn bản đến, "
-        f"{len(batch.failed)} văn bản lỗi được để riêng chờ kiểm tra.",
-        *(f"  - {k}: {v}" for k, v in tally.items()),
-        *(["  Ví dụ cần kiểm tra:", *review_examples] if review_examples else []),
+        f"Sổ theo dõi: {cfg.register_url.removeprefix('sqlite:///')}",
+        f"Lần đồng bộ 1 — {first.line()}",
+        f"Lần đồng bộ 2 (chạy lại, không được ghi trùng) — {again.line()}",
+        f"Văn bản trong sổ: {sum(states.values())} "
+        f"({states['registered']} đã vào sổ, {states['review']} chờ văn thư kiểm tra, "
+        f"{states['secret_notice']} văn bản mật chỉ ghi thông báo đến).",
+        f"Nhiệm vụ trong sổ: {len(tasks)}, trong đó {sum(t.concerns_us for t in tasks)} liên quan đến Sở.",
+        *(f"  - {label}: {n}" for label, n in by_status.most_common()),
+        *(["Ví dụ lý do cần kiểm tra:", *(f"  - {r[0]}" for r in reasons if r)] if reasons else []),
         f"Phần mềm theo dõi chỉ đạo điều hành: {len(portal_tasks)} nhiệm vụ giao cho Sở.",
         *(f"  - {label}: {n}" for label, n in by_label.most_common()),
         f"Hôm nay {now:%d/%m/%Y} là {'ngày làm việc' if cal.is_working(now.date()) else 'ngày nghỉ'}; "
-        f"thay đổi trạng thái ghi nhận lúc này phải lên Phần mềm trước "
-        f"{due_by(cal, now, cfg.profile.time_limits.push_working_days):%H:%M ngày %d/%m/%Y}.",
-        f"Ngày làm việc kế tiếp sau 1 ngày: {cal.add(now.date(), 1):%d/%m/%Y}; "
-        f"7 ngày lịch sau: {(now + timedelta(days=7)):%d/%m/%Y}.",
+        f"thay đổi trạng thái ghi nhận lúc này phải lên Phần mềm trước {push_by:%H:%M ngày %d/%m/%Y}.",
+        f"Nhật ký chi tiết (JSON): {cfg.log_file}",
+        f"Chạy lại một vòng: .venv/bin/connector --config {config_file} sync",
     ]
     return "\n".join(lines)

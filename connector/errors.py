@@ -39,7 +39,7 @@ class Skippable:
 class ConnectorError(Exception):
     """Base of every error raised by connector; `message` is Vietnamese, `hint` a command to run."""
 
-    hint: str = "connector log --failed"
+    hint: str = "connector check"
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -126,7 +126,7 @@ class SourceAuthError(SourceError, Terminal):
 class BadDocumentError(SourceError, Skippable):
     """One incoming document cannot be read; it is set aside for review."""
 
-    hint = "connector log --failed"
+    hint = "connector sync"
 
 
 class PortalError(ConnectorError):
@@ -156,7 +156,7 @@ def to_message(exc: BaseException) -> str:
     """Turn any error into one Vietnamese sentence for a clerk, ending with the command to run.
 
     Foreign errors that reach here were not translated at a boundary; they still get a sentence,
-    never a traceback, and the hint points at the sync log where the detail is kept.
+    never a traceback (that goes to the log file).
     """
     if isinstance(exc, ConnectorError):
         text, hint = exc.message, exc.hint
@@ -167,7 +167,7 @@ def to_message(exc: BaseException) -> str:
     elif isinstance(exc, OSError):
         text, hint = f"Lỗi hệ thống khi đọc/ghi: {exc.strerror or exc}.", "connector check"
     else:
-        text, hint = f"Lỗi không mong đợi ({type(exc).__name__}).", "connector log --failed"
+        text, hint = f"Lỗi không mong đợi ({type(exc).__name__}); chi tiết ở tệp nhật ký.", "connector check"
     text = text.rstrip()
     if not text.endswith((".", ":", "!", "?")):
         text += "."

@@ -129,7 +129,47 @@ def pdf_text(data: bytes) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() or "" for page in reader.pages[:200])
+    return rejoin_font_runs("\n".join(page.extract_text() or "" for page in reader.pages[:200]))
+
+
+_ARTEFACT_RE = re.compile(r"[^\x00-\x7f] {2}\S")
+_PUNCT = ".,;:()!?\"'“”"
+
+
+def rejoin_font_runs(text: str) -> str:
+    """Undo the spaces pypdf puts at each switch to and from a second font ("Ch ủ  t ị ch" → "Chủ tịch").
+
+    Some PDF writers (Chromium's among them) draw ơ, ư and toned vowels from a second subset font;
+    pypdf adds a space at every font switch unless one is there already. So a double space is a
+    real word break, and a single space touching a non-ASCII letter is removed when the two pieces
+    make one Vietnamese syllable ("tri ển" → "triển", but "tịch Ủy" stays). Text without the
+    tell-tale double spaces is returned unchanged.
+    """
+    if len(_ARTEFACT_RE.findall(text)) < 3:
+        return text
+    from connector.normalise.hygiene import is_syllable
+
+    out_lines = []
+    for line in text.split("\n"):
+        words: list[str] = []
+        for segment in line.split("  "):
+            cur = ""
+            for piece in segment.split(" "):
+                touches = cur and piece and (ord(cur[-1]) > 0xFF or ord(piece[0]) > 0xFF)
+                word = (cur + piece).strip(_PUNCT)
+                if (
+                    touches
+                    and not (cur[-1].islower() and piece[0].isupper())
+                    and (is_syllable(word) or (word[-1:] in "kK" and is_syllable(word[:-1])))  # "Đắk"
+                ):
+                    cur += piece
+                    continue
+                if cur:
+                    words.append(cur)
+                cur = piece
+            words.append(cur)
+        out_lines.append(" ".join(w for w in words if w))
+    return "\n".join(out_lines)
 
 
 def docx_text(data: bytes) -> str:

@@ -13,14 +13,18 @@ import logging.handlers
 import sys
 import threading
 from collections.abc import MutableMapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from connector.clock import TZ
+
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
 MASK = "***"
+EventDict = MutableMapping[str, Any]
 
 
 def register_secret(value: str) -> None:
@@ -50,16 +54,24 @@ def _redact_value(value: Any) -> Any:
     return value
 
 
-def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask registered secrets in every value (after exceptions are rendered)."""
     return {k: _redact_value(v) for k, v in event_dict.items()}
+
+
+def _vn_timestamp(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """ISO time with the +07:00 offset: the office's clock, whatever zone the server runs in."""
+    event_dict["timestamp"] = datetime.now(TZ).isoformat(timespec="milliseconds")
+    return event_dict
 
 
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
-    structlog.processors.TimeStamper(fmt="iso", utc=False),
+    _vn_timestamp,
 ]
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from connector.errors import ConfigError, MappingError, Problem
 
 M = TypeVar("M", bound=BaseModel)
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]+:)[^/@\s]+@")  # user:password@ in a URL: never echo the password
 
 _EXPECTED = {
     "missing": "phải có (khóa bắt buộc)",
@@ -98,7 +99,9 @@ def problems_from(exc: ValidationError, *, path: Path, text: str, data: Any = No
     for err in exc.errors():
         loc = _data_path(err["loc"], data) if data is not None else tuple(err["loc"])
         key = ".".join(str(p) for p in loc)
-        found = "(không có)" if err["type"] == "missing" else repr(err.get("input"))
+        found = (
+            "(không có)" if err["type"] == "missing" else _URL_PASSWORD.sub(r"\1***@", repr(err.get("input")))
+        )
         if err["type"] in ("value_error", "assertion_error"):
             expected = str(err.get("ctx", {}).get("error", err["msg"]))
         elif err["type"] == "literal_error":

@@ -17,12 +17,15 @@ from connector.mappings import Mappings
 from connector.normalise.draft import Draft, DropContent, Step
 from connector.normalise.header import find_header, find_subject, layout
 from connector.normalise.hygiene import repair
+from connector.normalise.metadata import compare_metadata, from_metadata
 from connector.normalise.number import find_number
 from connector.normalise.review import check_readable, review
 from connector.normalise.secrecy import NOTICE, drop_secret, find_stamps
 from connector.normalise.tasks import find_tasks
 
 __all__ = ["STEPS", "classification_days", "normalise"]
+
+_METADATA_NOTES = ("Số, ký hiệu trong văn bản", "Ngày ban hành trong văn bản")
 
 
 def clean(draft: Draft) -> Draft:
@@ -38,6 +41,7 @@ STEPS: Sequence[Step] = (
     layout,
     find_number,
     find_header,
+    compare_metadata,
     find_stamps,
     drop_secret,
     find_subject,
@@ -67,8 +71,10 @@ def normalise(
         for step in STEPS:
             draft = step(draft)
             if draft.unreadable and step is check_readable:
+                draft = from_metadata(draft)  # raises DropContent for a secret document
                 break
     except DropContent:
+        notes = [w for w in draft.warnings if w.startswith(_METADATA_NOTES)]
         return NormalisedDocument(
             number=draft.number,
             issuer=draft.issuer,
@@ -81,7 +87,7 @@ def normalise(
             tasks=(),
             needs_review=False,
             review_reasons=(),
-            warnings=(NOTICE,),
+            warnings=(NOTICE, *notes),
         )
     tasks = tuple(
         NormalisedTask(

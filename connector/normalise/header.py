@@ -16,6 +16,7 @@ from functools import lru_cache
 from connector.domain import UnitRef
 from connector.mappings import Issuer
 from connector.normalise.draft import Draft
+from connector.normalise.lookups import lookups
 from connector.normalise.number import TYPE_BY_CODE, is_chairman_code
 from connector.textfold import fold as _fold_uncached
 
@@ -172,16 +173,8 @@ def _find_issuer(draft: Draft, head: list[str]) -> None:
     draft.issuer = UnitRef(_tidy(candidates[0]), None)
 
 
-_ISSUER_CACHE: dict[tuple[int, str, date | None], Issuer | None] = {}
-
-
 def _issuer(draft: Draft, name: str) -> Issuer | None:
-    key = (id(draft.maps), name, draft.issued_on)
-    if key not in _ISSUER_CACHE:
-        if len(_ISSUER_CACHE) > 20000:
-            _ISSUER_CACHE.clear()
-        _ISSUER_CACHE[key] = draft.maps.resolve_issuer(name, draft.issued_on)[1]
-    return _ISSUER_CACHE[key]
+    return lookups(draft.maps).issuer(name, draft.issued_on)
 
 
 def _chairman_authority(draft: Draft) -> bool:
@@ -222,7 +215,9 @@ def find_subject(draft: Draft) -> Draft:
                     break
                 if parts and parts[-1].endswith((".", ":", ";")):
                     break
-                if not parts and (_is_upper_line(cur) or (_STOP_SUBJECT.match(cur) and not _PLAN_SUBJECT.match(cur))):
+                if not parts and (
+                    _is_upper_line(cur) or (_STOP_SUBJECT.match(cur) and not _PLAN_SUBJECT.match(cur))
+                ):
                     break
                 parts.append(cur)
                 j += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from functools import lru_cache
 
 from connector.textfold import nfc
 
@@ -34,15 +35,25 @@ _WORD_RE = re.compile(r"[^\W\d_]+")
 
 def syllable_errors(text: str) -> int:
     """Words with Vietnamese letters that are no Vietnamese syllable ("khaộc"): a wrong legacy table."""
-    from connector.textfold import fold
-
     count = 0
     for word in _WORD_RE.findall(text.lower()):
         if word.isascii() or len(word) > 7:
             continue
-        if not _SYLLABLE_RE.match(fold(word)):
+        if not _is_syllable_lower(word):
             count += 1
     return count
+
+
+@lru_cache(maxsize=16384)
+def _is_syllable_lower(word: str) -> bool:
+    from connector.textfold import fold
+
+    return _SYLLABLE_RE.match(fold(word)) is not None
+
+
+def is_syllable(word: str) -> bool:
+    """True when `word` (tones and case ignored) has the shape of one Vietnamese syllable."""
+    return bool(word) and _is_syllable_lower(word.lower())
 
 
 def bad_chars(text: str) -> int:
@@ -150,16 +161,23 @@ def undo_cp1252_mojibake(text: str) -> str:
 
 # --- PDF text-layer repairs ------------------------------------------------------------------------
 
-_SOFT_BREAK_RE = re.compile(r"(\w)[-\u00ad]\n(\w)")
+# Each pattern starts with a literal or a class and checks what is before it afterwards (a leading
+# look-behind is tried at every position of the text, which made these the slowest step).
+# "Phát tri-\nển": a syllable cut by the PDF's line break (a real hyphen sits between spaces).
+_SOFT_BREAK_RE = re.compile(r"[-\u00ad](?<=\w[-\u00ad])\n(?=\w)")
 _LOWER = "a-z" + _VI_LETTERS[: len(_VI_LETTERS) // 2]
 _UPPER = "A-Z" + _VI_LETTERS[len(_VI_LETTERS) // 2 :]
-_LOST_SPACE_RE = re.compile(f"(?<=[{_LOWER}{_UPPER}][{_LOWER}])(?=[{_UPPER}][{_LOWER}])")
+_LOST_SPACE_RE = re.compile(f"([{_UPPER}])(?<=[{_LOWER}{_UPPER}][{_LOWER}][{_UPPER}])(?=[{_LOWER}])")
 _COLUMNS_RE = re.compile(r"[ \t\u00a0]{3,}")
-_MOTTO_RE = re.compile(
-    r"(?<=\S) +(?=CỘNG H(?:ÒA|OÀ) XÃ HỘI|Độc lập\s*-)|(?:(?<=VIỆT NAM)|(?<=Hạnh phúc)) +(?=\S)"
+_MOTTO_RE = re.compile(r"(\S) +(?=CỘNG H(?:ÒA|OÀ) XÃ HỘI|Độc lập\s*-)|(VIỆT NAM|Hạnh phúc) +(?=\S)")
+# "ngày15 tháng", "trước ngày31/5": a digit glued after a word; the word is checked in the function.
+_WORD_DIGIT_RE = re.compile(r"\d(?<=[^\W\d_]\d)")
+_GLUE_WORDS = {"ngày", "tháng", "năm", "số", "trước", "hạn"}
+_TAIL_WORD_RE = re.compile(r"[^\W\d_]+$")
+_DIGIT_WORD_RE = re.compile(r"(\d)(?=(?:tháng|năm)\b)")
+_SPACES_RE = re.compile(
+    r"[\t\u00a0\u2000-\u200b\u3000][ \t\u00a0\u2000-\u200b\u3000]*| [ \t\u00a0\u2000-\u200b\u3000]+"
 )
-_DIGIT_GLUE_RE = re.compile(r"(?i)\b(ngày|tháng|năm|số|trước|hạn)(?=\d)|(?<=\d)(?=(?:tháng|năm)\b)")
-_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u3000]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 
 
@@ -187,10 +205,14 @@ def repair(text: str) -> tuple[str, list[str]]:
                 text = _restore_capitals(text)
     text = nfc(unicodedata.normalize("NFC", text))
     text = _COLUMNS_RE.sub("\n", text)  # two header columns side by side
-    text = _MOTTO_RE.sub("\n", text)
-    text = _SOFT_BREAK_RE.sub(_join_soft_break, text)
-    text = _LOST_SPACE_RE.sub(" ", text)
-    text = _DIGIT_GLUE_RE.sub(_space_digit_glue, text)
+    cut = text.find("\n", 1500) if len(text) > 1500 else -1  # the motto is in the header
+    text = (
+        _MOTTO_RE.sub(_motto_break, text) if cut < 0 else _MOTTO_RE.sub(_motto_break, text[:cut]) + text[cut:]
+    )
+    text = _SOFT_BREAK_RE.sub("", text)
+    text = _LOST_SPACE_RE.sub(r" \1", text)
+    text = _WORD_DIGIT_RE.sub(_space_digit_glue, text)
+    text = _DIGIT_WORD_RE.sub(r"\1 ", text)
     text = _SPACES_RE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return text, warnings
@@ -223,10 +245,15 @@ def _score(text: str) -> int:
     return bad_chars(text) + text.count("\ufffd") + syllable_errors(text)
 
 
-def _join_soft_break(m: re.Match[str]) -> str:
-    # "Phát tri-\nển": a syllable cut by the PDF's line break; a real hyphen sits between spaces.
-    return m.group(1) + m.group(2)
+def _motto_break(m: re.Match[str]) -> str:
+    return (m.group(1) or m.group(2)) + "\n"
 
 
 def _space_digit_glue(m: re.Match[str]) -> str:
-    return (m.group(1) + " ") if m.group(1) else " "
+    word = _TAIL_WORD_RE.search(m.string, max(0, m.start() - 8), m.start())
+    glued = (
+        word is not None
+        and word.group(0).lower() in _GLUE_WORDS
+        and (word.start() == 0 or not m.string[word.start() - 1].isalnum())
+    )
+    return " " + m.group(0) if glued else m.group(0)

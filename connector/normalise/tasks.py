@@ -5,7 +5,10 @@ A directive assigns work in a few recurring shapes, all handled here:
 * "Giao Sở X chủ trì, phối hợp với Sở Y và các đơn vị liên quan tham mưu …" (lead, cooperating);
 * "Sở A, Sở B theo chức năng, nhiệm vụ …" / "Đề nghị UBND các huyện: X, Y và Z …" (co-leads:
   one task per unit, since each answers for its own part, Điều 5.1.c);
-* a heading "2. Sở Nông nghiệp và PTNT:" followed by bullets "- Chủ trì, phối hợp với …".
+* a heading "2. Sở Nông nghiệp và PTNT:" followed by bullets "- Chủ trì, phối hợp với …";
+* the commonest form of a công văn: an introduction to everyone ("yêu cầu các cơ quan, đơn vị
+  thực hiện:", no task itself) and numbered paragraphs whose subject is the unit ("1. Sở X chủ
+  trì, phối hợp với …", "2. Sở Y: chủ trì …", "a) Sở Z chủ trì …" even under "4. Các sở, ngành:").
 
 Not tasks: the execution clause ("… chịu trách nhiệm thi hành Quyết định này"), the entry into
 force, citations ("Căn cứ …"), narrative ("Sở X đã có Công văn …"), the recipients' list.
@@ -18,7 +21,8 @@ from datetime import date
 
 from connector.normalise.deadline import find_deadline
 from connector.normalise.draft import Draft, TaskDraft
-from connector.normalise.units import Found, Lexicon, lexicon, parse_units, pfold, starts_unit
+from connector.normalise.unit_lists import parse_units, starts_unit
+from connector.normalise.units import Found, Lexicon, lexicon, pfold
 
 _MARKER_RE = re.compile(r"^(?:(Điều\s+\d+\s*[.:])|([IVX]+\.)|(\d+(?:\.\d+)*\s*[.)])|([a-zđ]\))|([-–+•*]))\s*")
 _SKIP_RE = re.compile(
@@ -49,6 +53,7 @@ _ROLE_RE = re.compile(r"(?i)^(?:đơn vị |cơ quan )?(chủ trì|phối hợp)
 def _paragraphs(draft: Draft) -> list[str]:
     """Body lines joined into paragraphs: a new one at a list marker or after end punctuation."""
     out: list[str] = []
+    lex = lexicon(draft.maps)
     lines = draft.lines[draft.body_start : draft.body_end]
     in_recipients = False
     for line in lines:
@@ -62,17 +67,36 @@ def _paragraphs(draft: Draft) -> list[str]:
             # "Kính gửi: Sở X." on one line closes the list; "Kính gửi:" opens it.
             in_recipients = not line.rstrip().endswith(".")
             continue
-        if in_recipients and (line[0] in "-+•*" or not out or not out[-1]):
+        if in_recipients and _is_recipient(line, lex):
             in_recipients = not line.rstrip().endswith(".")
             continue
         in_recipients = False
         if re.match(r"^QUYẾT ĐỊNH\s*:", line):
             continue
-        if not out or not out[-1] or _MARKER_RE.match(line) or out[-1].endswith((".", ";", ":", "!", "?")):
+        ended = out and out[-1].endswith((".", ";", ":", "!", "?")) and not line[0].islower()
+        if not out or not out[-1] or _MARKER_RE.match(line) or ended:
             out.append(line)
         else:
             out[-1] = f"{out[-1]} {line}"
     return [p for p in out if p]
+
+
+def _is_recipient(line: str, lex: Lexicon) -> bool:
+    """A line of the "Kính gửi" list: a bullet, or a short line that is only a unit's name.
+
+    "Kính gửi: Sở X;" may be followed straight by the body ("Để triển khai …, yêu cầu …:",
+    "1. Sở X chủ trì …"): a numbered or long line, or one that does not start with a unit, ends
+    the list.
+    """
+    if len(line) > 160 or _NUMBERED_RE.match(line) or _ROLE_WORD_RE.search(line):
+        return False
+    if line[0] in "-+•*":
+        return True
+    return starts_unit(line, pfold(line), 0, lex)
+
+
+_NUMBERED_RE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\s*[.)]|[a-zđ]\))\s")
+_ROLE_WORD_RE = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|hoàn thành)\b")
 
 
 def _marker_kind(paragraph: str) -> int:
@@ -125,7 +149,10 @@ def find_tasks(draft: Draft) -> Draft:
             if _SKIP_RE.search(sentence):
                 continue
             under_addressee = bool(addressee) and kind in (4, 5)
-            leads, after = ([], sentence) if under_addressee else _leads(sentence, lex, on)
+            leads, after = _own_leads(sentence, lex, on) if under_addressee else _leads(sentence, lex, on)
+            if leads and _is_intro(leads, after):  # "yêu cầu các cơ quan, đơn vị thực hiện:"
+                addressee, addressee_kind = leads, kind
+                continue
             if leads:
                 made_here = _emit(draft, leads, sentence, after, lex, on)
                 last = made_here
@@ -136,6 +163,14 @@ def find_tasks(draft: Draft) -> Draft:
                 _attach_deadline(draft, last, sentence)
         title = text if kind in (2, 3) and not made_here else title
     return draft
+
+
+_INTRO_RE = re.compile(r"^[^\d.;:]{0,70}:$")
+
+
+def _is_intro(leads: list[Found], after: str) -> bool:
+    """A list's introduction addressed to everyone ("đề nghị các cơ quan, đơn vị thực hiện:")."""
+    return all(u.collective for u in leads) and _INTRO_RE.match(after.strip()) is not None
 
 
 def _add_cooperating(draft: Draft, tasks: list[TaskDraft], units: list[Found]) -> None:
@@ -180,6 +215,18 @@ def _leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found], s
     return [], sentence
 
 
+def _own_leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str]:
+    """Under a heading ("4. Các sở, ngành:"), a bullet "a) Sở Y tế chủ trì …" names its own lead."""
+    if not starts_unit(sentence, pfold(sentence), 0, lex):
+        return [], sentence
+    units, end = parse_units(sentence, 0, lex, on)
+    rest = sentence[end:].lstrip()
+    if units and not any(u.collective for u in units) and _OWN_ROLE_RE.match(rest):
+        return units, sentence[end:]
+    return [], sentence
+
+
+_OWN_ROLE_RE = re.compile(r"^(?::\s*)?(?:chủ trì|chịu trách nhiệm|phối hợp|tham mưu|theo chức năng)\b")
 _PROVINCE_SELF_RE = re.compile(r"(?i)^(?:chủ tịch )?(?:ubnd|[uủ][ỷy] ban nhân dân) tỉnh$|^chủ tịch$")
 
 

@@ -1,4 +1,6 @@
-"""Unit names in assignment sentences: where a list of units starts and ends, and what each is.
+"""Unit names in assignment sentences: the vocabulary and the lexicon of known names.
+
+How a list of units is read from a sentence is in `unit_lists`; this module holds what it reads with.
 
 Names contain the very words that separate them ("Sở Nông nghiệp và Phát triển nông thôn",
 "Sở Văn hóa, Thể thao và Du lịch"), so a list is read unit by unit: first the longest name that
@@ -15,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from connector.domain import UnitRef
 from connector.mappings import Mappings
@@ -39,6 +42,7 @@ _FOLD_TABLE[0x00D0] = "đ"
 _FOLD_TABLE[0x00F0] = "đ"
 
 
+@lru_cache(maxsize=2048)
 def pfold(text: str) -> str:
     """Lower-case, tone-free text of the same length as `text` (positions stay valid)."""
     return text.translate(_FOLD_TABLE)
@@ -302,7 +306,8 @@ class Lexicon:
         return self._cache[key]
 
 
-def _variants(name: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _variants(name: str) -> tuple[str, ...]:
     out = [name]
     swapped = re.sub(r"(?i)^(?:Ủy|Uỷ) ban nhân dân\b", "UBND", name)
     out.append(swapped)
@@ -310,198 +315,11 @@ def _variants(name: str) -> list[str]:
     for v in list(out):
         out.append(re.sub(r"(?i)\s+tỉnh(?:\s+(?:Kon Tum|Quảng Ngãi))?$", "", v))
         out.append(re.sub(r"(?i)\bTP\.?\s", "thành phố ", v))
-    return list(dict.fromkeys(o.strip() for o in out if o.strip()))
-
-
-_LEXICONS: dict[int, tuple[Mappings, Lexicon]] = {}
+    return tuple(dict.fromkeys(o.strip() for o in out if o.strip()))
 
 
 def lexicon(maps: Mappings) -> Lexicon:
-    """The lexicon for these mappings, built once."""
-    hit = _LEXICONS.get(id(maps))
-    if hit is None or hit[0] is not maps:
-        hit = (maps, Lexicon(maps))
-        _LEXICONS[id(maps)] = hit
-    return hit[1]
+    """The lexicon for these mappings, built once and kept on them (see `lookups`)."""
+    from connector.normalise.lookups import lookups
 
-
-# --- reading a list -------------------------------------------------------------------------------
-
-
-def _head_at(text: str, folded: str, pos: int) -> bool:
-    if pos >= len(text) or not text[pos].isupper():
-        return False
-    for h in _HEADS_F:
-        end = pos + len(h)
-        if folded.startswith(h, pos) and (end == len(folded) or not folded[end].isalnum()):
-            nxt = text[end + 1 : end + 2]
-            return text[end : end + 1] == " " and (nxt.isupper() or text[end + 1 :].startswith(_PLACE_WORDS))
-    return False
-
-
-_PLACE_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "xã", "phường")
-
-
-_LOWER_STARTS = tuple(
-    pfold(w) for w in ("huyện ", "thành phố ", "thị xã ", "xã ", "phường ", "ủy ban nhân dân ", "uỷ ban nhân dân ")
-)
-
-
-def known_at(text: str, folded: str, pos: int, lex: Lexicon) -> int:
-    """`lex.match` for a name as written: capitalised ("công an các xã" is no unit), or a place name."""
-    if text[pos : pos + 1].isupper() or folded.startswith(_LOWER_STARTS, pos):
-        return lex.match(folded, pos)
-    return -1
-
-
-def starts_unit(text: str, folded: str, pos: int, lex: Lexicon) -> bool:
-    """True when a unit (known, collective, listed or headed) begins at `pos`."""
-    m = _TITLE_RE.match(text, pos)
-    if m:
-        pos = m.end()
-    return (
-        known_at(text, folded, pos, lex) >= 0
-        or _COLLECTIVE_F.match(folded, pos) is not None
-        or _LIST_PREFIX_F.match(folded, pos) is not None
-        or _head_at(text, folded, pos)
-    )
-
-
-def _word_end(text: str, pos: int) -> int:
-    m = re.compile(r"[^\s,;:.()]+").match(text, pos)
-    return m.end() if m else pos
-
-
-def _generic(text: str, folded: str, pos: int) -> int:
-    """End of a headed, unknown name: words up to a lower-case stop word or punctuation."""
-    end = _word_end(text, pos)
-    for h in _HEADS_F:  # skip the whole head ("Chi cục", "Trung tâm")
-        if folded.startswith(h, pos):
-            end = pos + len(h)
-            break
-    while True:
-        m = re.compile(r" ([^\s,;:.()]+)").match(text, end)
-        if not m:
-            return end
-        word = m.group(1)
-        pair = " ".join(text[m.start(1) :].split(" ", 2)[:2]).rstrip(",;:.")
-        word_f = folded[m.start(1) : m.end(1)]
-        if word[:1].islower() and (word in _STOPS or pair in _STOPS):
-            return end
-        joiner = word_f in ("va", "&") or m.group(1) in ("-", "–")
-        after = m.end() + 1
-        if joiner and (not text[after : after + 1].isupper() or starts_unit(text, folded, after, _NO_LEX)):
-            return end
-        end = m.end()
-
-
-def _bare_items(
-    text: str, folded: str, pos: int, prefix: str, lex: Lexicon, on: date | None
-) -> tuple[list[str], int]:
-    """Items of "các Sở: A, B và C": split at separators, re-join pieces only a joined name explains."""
-    pieces: list[tuple[int, int]] = []
-    cur = pos
-    while True:
-        end = cur
-        while True:  # one bare item: capitalised words and the lower-case words between them
-            m = re.compile(r"[^\s,;:.()]+").match(text, end if end == cur else end + 1)
-            pair = " ".join(text[m.start() :].split(" ", 2)[:2]).rstrip(",;:.") if m else ""
-            if not m or (
-                text[m.start()].islower() and (m.group(0) in _STOPS or pair in _STOPS) and end != cur
-            ):
-                break
-            if folded[m.start() : m.end()] == "va":
-                break
-            end = m.end()
-            if end >= len(text) or text[end] != " ":
-                break
-        if end == cur:
-            break
-        pieces.append((cur, end))
-        sep = _SEP_RE.match(text, end)
-        if not sep or sep.end() >= len(text) or not text[sep.end()].isupper():
-            break
-        cur = sep.end()
-    names: list[str] = []
-    last = pos
-    i = 0
-    while i < len(pieces):
-        start, end = pieces[i]
-        j = i
-        while j + 1 < len(pieces):
-            joined = f"{prefix} {text[start : pieces[j + 1][1]]}"
-            if (
-                lex.resolve(joined, on).code
-                and not lex.resolve(f"{prefix} {text[pieces[j + 1][0] : pieces[j + 1][1]]}", on).code
-            ):
-                j += 1
-                end = pieces[j][1]
-            else:
-                break
-        names.append(f"{prefix} {text[start:end]}")
-        last = end
-        i = j + 1
-    return names, last
-
-
-class _NoLex(Lexicon):
-    def __init__(self) -> None:
-        self._by_first = {}
-        self._cache = {}
-
-
-_NO_LEX = _NoLex()
-
-
-def _strip_tail(text: str, start: int, end: int) -> int:
-    """Drop a trailing "tỉnh"-less punctuation and spaces from a found name."""
-    while end > start and text[end - 1] in " ,;:":
-        end -= 1
-    return end
-
-
-def parse_units(text: str, pos: int, lex: Lexicon, on: date | None) -> tuple[list[Found], int]:
-    """Units listed from `pos`: the found units and the position where the list ends."""
-    folded = pfold(text)
-    found: list[Found] = []
-    end_all = pos
-    while pos < len(text):
-        title = _TITLE_RE.match(text, pos)
-        if title:
-            pos = title.end()
-        lst = _LIST_PREFIX_F.match(folded, pos)
-        coll = _COLLECTIVE_F.match(folded, pos)
-        known = known_at(text, folded, pos, lex)
-        if lst:
-            kind = lst.group(1) or lst.group(2)
-            prefix = _LIST_PREFIXES[kind]
-            names, end = _bare_items(text, folded, lst.end(), prefix, lex, on)
-            for name in names:
-                name = re.sub(r"^UBND huyện (?=thành phố|TP)", "UBND ", name)
-                found.append(Found(lex.resolve(name, on)))
-        elif coll and (known < 0 or coll.end() >= known):
-            end = coll.end()
-            phrase = text[pos:end]
-            pf = folded[pos:end]
-            found.append(
-                Found(
-                    UnitRef(phrase, None),
-                    collective=True,
-                    filler=_LIEN_QUAN in pf and pfold("sở") not in pf.split(),
-                    includes_departments=any(w in pf for w in _DEPT_WORDS),
-                )
-            )
-        elif known >= 0:
-            end = known
-            found.append(Found(lex.resolve(text[pos:end], on)))
-        elif _head_at(text, folded, pos):
-            end = _strip_tail(text, pos, _generic(text, folded, pos))
-            found.append(Found(lex.resolve(text[pos:end], on)))
-        else:
-            break
-        end_all = end
-        sep = _SEP_RE.match(text, end)
-        if not sep or not starts_unit(text, folded, sep.end(), lex):
-            break
-        pos = sep.end()
-    return found, end_all
+    return lookups(maps).lexicon

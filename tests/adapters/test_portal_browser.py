@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.adapters import portal_fixtures as pf
 import pytest
 
 from adapters.portal import BrowserPortal, HttpPortal
 from adapters.portal.browser import CHROMIUM_ARGS
 from connector.domain import Attachment, StatusUpdate
 from connector.errors import MappingMismatchError, PortalUnavailableError, UserError
+from tests.adapters import portal_fixtures as pf
 
 PASSWORD, USER, Sim = pf.PASSWORD, pf.USER, pf.Sim
 recipe, sim, chromium = pf.recipe, pf.sim, pf.chromium  # fixtures

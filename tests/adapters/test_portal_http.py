@@ -6,7 +6,6 @@ import tomllib
 from datetime import date
 
 import httpx
-from tests.adapters import portal_fixtures as pf
 import pytest
 from bs4 import BeautifulSoup
 
@@ -21,6 +20,7 @@ from connector.errors import (
 )
 from connector.ports import Portal
 from fixtures.simulators.portal import STATUS_OPTIONS
+from tests.adapters import portal_fixtures as pf
 
 PASSWORD, ROOT, USER, Sim, with_page = pf.PASSWORD, pf.ROOT, pf.USER, pf.Sim, pf.with_page
 recipe, sim, portal = pf.recipe, pf.sim, pf.portal  # fixtures

@@ -131,3 +131,22 @@ def test_toml_syntax_error_has_line(workspace: Path) -> None:
         load(path, environ=ENV)
     assert info.value.problems[0].line == 2
     assert "dòng 2" in info.value.message
+
+
+def test_database_password_only_from_secret(workspace: Path) -> None:
+    path = workspace / "config.toml"
+    base = path.read_text()
+    path.write_text(
+        base.replace('url = ""', 'url = "postgresql+psycopg://connector:Lo-Mat-Khau@127.0.0.1/so"')
+    )
+    with pytest.raises(ConfigError) as info:
+        load(path, environ=ENV)
+    assert "Lo-Mat-Khau" not in info.value.message
+    assert "password_env" in info.value.message
+    path.write_text(
+        base.replace('url = ""', 'url = "postgresql+psycopg://connector@127.0.0.1/so"').replace(
+            '# password_env = "CONNECTOR_DB_PASSWORD"', 'password_env = "CONNECTOR_DB_PASSWORD"'
+        )
+    )
+    cfg = load(path, environ={**ENV, "CONNECTOR_DB_PASSWORD": "p@ss/word"})
+    assert cfg.register_url == "postgresql+psycopg://connector:p%40ss%2Fword@127.0.0.1/so"

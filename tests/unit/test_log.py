@@ -51,9 +51,17 @@ def test_log_file_rotates(tmp_path: Path) -> None:
 def test_cli_crash_prints_vietnamese_not_traceback(workspace: Path) -> None:
     secret = "Pw-Khong-Lo-9"
     (workspace / "config.toml").write_text(
-        (workspace / "config.toml").read_text().replace('url = ""', 'url = "khong-phai-url://"')
+        (workspace / "config.toml")
+        .read_text()
+        .replace('url = ""', 'url = "postgresql+psycopg://connector@127.0.0.1:9/khong_co"')
+        .replace('# password_env = "CONNECTOR_DB_PASSWORD"', 'password_env = "CONNECTOR_DB_PASSWORD"')
     )
-    env = {"CONNECTOR_EOFFICE_PASSWORD": secret, "CONNECTOR_PORTAL_PASSWORD": secret, "PATH": "/usr/bin:/bin"}
+    env = {
+        "CONNECTOR_EOFFICE_PASSWORD": secret,
+        "CONNECTOR_PORTAL_PASSWORD": secret,
+        "CONNECTOR_DB_PASSWORD": secret,
+        "PATH": "/usr/bin:/bin",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "connector.cli", "--config", str(workspace / "config.toml"), "check"],
         capture_output=True,

@@ -2,6 +2,8 @@
 
 Each `corpus/NNN-name.txt` has `NNN-name.expected.json` beside it, written from what the text
 says (by hand for 0NN, from the generator's choices for 1NN), never from the normaliser's output.
+An optional "metadata" object in the expected file is what the source labelled beside the text
+(`RawDocument.metadata`: eOffice columns, e-mail headers), e.g. a secret record with an empty body.
 """
 
 from __future__ import annotations
@@ -111,7 +113,9 @@ def test_per_field_accuracy(maps: Mappings, cal: WorkingCalendar) -> None:
         exp = json.loads(path.with_name(path.name[:-4] + ".expected.json").read_text(encoding="utf-8"))
         received = date.fromisoformat(exp["received_on"]) if exp.get("received_on") else None
         text = path.read_bytes().decode(exp.get("encoding", "utf-8"))
-        doc = normalise(raw(text), maps, cal, our_units=OUR_UNITS, received_on=received)
+        doc = normalise(
+            raw(text, **exp.get("metadata", {})), maps, cal, our_units=OUR_UNITS, received_on=received
+        )
         got, want = actual_fields(doc), expected_fields(exp)
         group = "hand-written (0NN)" if path.name.startswith("0") else "generated (1NN)"
         counts["all"] += 1

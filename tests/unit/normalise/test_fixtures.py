@@ -21,7 +21,7 @@ CASES = sorted(p for p in DOCS.iterdir() if p.suffix in (".eml", ".html", ".docx
 
 
 def test_there_are_fixtures() -> None:
-    assert {p.suffix for p in CASES} >= {".eml", ".html", ".docx", ".edxml"}
+    assert {p.suffix for p in CASES} >= {".eml", ".html", ".docx", ".edxml", ".pdf"}
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.name for p in CASES])
@@ -41,3 +41,15 @@ def test_unreadable_file_is_a_bad_document(tmp_path: Path) -> None:
         read_document(broken)
     with pytest.raises(BadDocumentError, match="chưa được hỗ trợ"):
         read_document(tmp_path / "a.doc")
+
+
+def test_pdf_font_runs_are_rejoined() -> None:
+    """Chromium draws ơ, ư and toned vowels from a second font; pypdf's spaces at the switch are undone."""
+    from connector.extract import rejoin_font_runs
+
+    body = read_document(DOCS / "cong-van.pdf").body
+    assert "Chủ tịch Ủy ban nhân dân tỉnh" in body
+    assert "UBND các huyện: Đắk Glei, Ngọc Hồi và Sa Thầy" in body
+    broken = "Ch ủ  t ị ch Ủ y ban, t ả  l ợ n, tr ướ c ngày, S ố : 12, PHÓ CH Ủ  T Ị CH"
+    assert rejoin_font_runs(broken) == "Chủ tịch Ủy ban, tả lợn, trước ngày, Số: 12, PHÓ CHỦ TỊCH"
+    assert rejoin_font_runs("tả lợn  và") == "tả lợn  và"  # no artefact: unchanged

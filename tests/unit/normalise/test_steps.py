@@ -13,7 +13,8 @@ from connector.normalise import classification_days, normalise
 from connector.normalise.deadline import find_deadline
 from connector.normalise.hygiene import repair, tcvn3_to_unicode, vni_to_unicode
 from connector.normalise.number import parse_number
-from connector.normalise.units import lexicon, parse_units
+from connector.normalise.unit_lists import parse_units
+from connector.normalise.units import lexicon
 
 from .conftest import OUR_UNITS, raw
 
@@ -219,3 +220,119 @@ def test_extract_decodes_and_reads_formats() -> None:
     assert doc.metadata["number"] == "77/UBND-NNTN"
     assert doc.metadata["priority"] == "3"
     assert doc.body == "Giao Sở Y tế rà soát."
+
+
+def test_lookups_live_on_their_mappings(maps: Mappings) -> None:
+    """Caches are per Mappings object: the same object reuses them, a reloaded one gets its own."""
+    from connector.mappings import load_all
+    from connector.normalise.lookups import lookups
+
+    from .conftest import ROOT
+
+    other = load_all(ROOT / "mappings")
+    assert lookups(maps) is lookups(maps)
+    assert lookups(other) is not lookups(maps)
+    assert lookups(other).lexicon.maps is other
+    assert lookups(maps).issuer("UBND TỈNH KON TUM", date(2024, 1, 1)).code == "UBND_KT"  # type: ignore[union-attr]
+    assert lookups(maps).issuer("UBND TỈNH KON TUM", date(2025, 8, 1)) is None
+
+
+NOTICE_META = {
+    "number": "1028/UBND-NNTN",
+    "issuer": "UBND tỉnh Kon Tum",
+    "issued_on": "2024-06-17",
+    "received_on": "2024-06-20",
+    "secrecy": "Mật",
+    "urgency": "Khẩn",
+    "doc_type": "Công văn",
+}
+
+
+def test_secret_metadata_with_empty_body_is_a_notice(maps: Mappings, cal: WorkingCalendar) -> None:
+    """eOffice hands a secret record over with body "" (DESIGN §7): a notice, never a review."""
+    doc = normalise(raw("", **NOTICE_META), maps, cal, our_units=OUR_UNITS)
+    assert (str(doc.secrecy), str(doc.urgency), doc.doc_type) == ("Mật", "Khẩn", "Công văn")
+    assert (doc.number, doc.issued_on, doc.received_on) == (
+        "1028/UBND-NNTN",
+        date(2024, 6, 17),
+        date(2024, 6, 20),
+    )
+    assert doc.issuer is not None and doc.issuer.code == "UBND_KT"
+    assert (doc.subject, doc.tasks, doc.needs_review, doc.review_reasons) == (None, (), False, ())
+    assert doc.warnings == ("Văn bản mật: chỉ ghi nhận thông báo đến, không lưu nội dung",)
+
+
+def test_secret_metadata_wins_over_a_plain_text(maps: Mappings, cal: WorkingCalendar) -> None:
+    body = "Giao Sở Tài chính chủ trì rà soát, hoàn thành trước ngày 10/10/2023.\n"
+    doc = normalise(raw(HEAD.format(stamp="") + body, secrecy="Tối mật"), maps, cal, our_units=OUR_UNITS)
+    assert str(doc.secrecy) == "Tối mật"
+    assert (doc.subject, doc.tasks, doc.needs_review) == (None, (), False)
+    assert "rà soát" not in str(doc.to_json())
+
+
+def test_stamp_in_a_short_unreadable_text_is_still_secret(maps: Mappings, cal: WorkingCalendar) -> None:
+    doc = normalise(raw("MẬT\nSố: 5/UBND"), maps, cal, our_units=OUR_UNITS)
+    assert str(doc.secrecy) == "Mật" and not doc.needs_review and doc.tasks == ()
+
+
+def test_empty_body_takes_the_header_from_metadata(maps: Mappings, cal: WorkingCalendar) -> None:
+    meta = {**NOTICE_META, "secrecy": "", "subject": "V/v thử"}
+    doc = normalise(raw("", **meta), maps, cal, our_units=OUR_UNITS)
+    assert (doc.number, doc.issued_on, doc.subject, doc.doc_type) == (
+        "1028/UBND-NNTN",
+        date(2024, 6, 17),
+        "V/v thử",
+        "Công văn",
+    )
+    assert doc.needs_review and doc.review_reasons[0].startswith("Văn bản rỗng")
+
+
+def test_metadata_fills_gaps_and_the_text_wins_disagreements(maps: Mappings, cal: WorkingCalendar) -> None:
+    body = "Giao Sở Tài chính chủ trì rà soát, hoàn thành trước ngày 10/10/2023.\n"
+    meta = {"number": "13/UBND-NNTN", "issued_on": "2023-10-03", "urgency": "Thượng khẩn"}
+    doc = normalise(raw(HEAD.format(stamp="KHẨN") + body, **meta), maps, cal, our_units=OUR_UNITS)
+    assert (doc.number, doc.issued_on, str(doc.urgency)) == ("12/UBND-NNTN", date(2023, 10, 2), "Thượng khẩn")
+    assert any("(12/UBND-NNTN) khác với dữ liệu của nguồn (13/UBND-NNTN)" in w for w in doc.warnings)
+    assert any("(02/10/2023) khác với dữ liệu của nguồn (03/10/2023)" in w for w in doc.warnings)
+    same = normalise(raw(HEAD.format(stamp="") + body, number="12/UBND-NNTN"), maps, cal, our_units=OUR_UNITS)
+    assert not any("dữ liệu của nguồn" in w for w in same.warnings)
+    no_number = HEAD.format(stamp="").replace("Số: 12/UBND-NNTN", "")
+    filled = normalise(raw(no_number + body, number="13/UBND-NNTN"), maps, cal, our_units=OUR_UNITS)
+    assert filled.number == "13/UBND-NNTN"
+    assert not any("dữ liệu của nguồn" in w for w in filled.warnings)
+
+
+TASK_HEAD = (
+    "ỦY BAN NHÂN DÂN\nTỈNH KON TUM\nSố: 837/UBND-NNTN\nKon Tum, ngày 04 tháng 03 năm 2024\n"
+    "V/v thử\n\nKính gửi: Sở Nông nghiệp và Phát triển nông thôn;\n"
+    "Để triển khai kịp thời, yêu cầu các cơ quan, đơn vị thực hiện:\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "leads", "coop"),
+    [
+        (
+            "1. Sở Nông nghiệp và Phát triển nông thôn chủ trì, phối hợp với UBND các huyện, thành phố, "
+            "Sở Tài nguyên và Môi trường chỉ đạo giám sát dịch bệnh; hoàn thành trước ngày 25/03/2024.",
+            ["SNNPTNT"],
+            [None, "STNMT"],
+        ),
+        ("2. Sở Tài chính: chủ trì, phối hợp với Sở Y tế bố trí kinh phí.", ["STC"], ["SYT"]),
+        ("3. UBND các huyện, thành phố: tổ chức tiêu hủy lợn bệnh.", [None], []),
+        ("a) Sở Y tế chủ trì hướng dẫn phòng bệnh.", ["SYT"], []),
+        ("- Sở Xây dựng chủ trì, phối hợp với Sở Tài chính rà soát vị trí chôn lấp.", ["SXD"], ["STC"]),
+        (
+            "Các Sở: Tài chính, Xây dựng theo chức năng, nhiệm vụ được giao phối hợp thực hiện.",
+            ["STC", "SXD"],
+            [],
+        ),
+    ],
+)
+def test_unit_led_paragraphs_are_tasks(
+    maps: Mappings, cal: WorkingCalendar, line: str, leads: list[str | None], coop: list[str | None]
+) -> None:
+    """The commonest form: a numbered paragraph whose subject is the unit; the intro is no task."""
+    doc = normalise(raw(TASK_HEAD + line + "\n\nNơi nhận:\n- Như trên;\n"), maps, cal, our_units=OUR_UNITS)
+    assert [t.lead_unit.code if t.lead_unit else None for t in doc.tasks] == leads
+    assert [u.code for u in doc.tasks[0].cooperating_units] == coop

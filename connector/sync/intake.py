@@ -1,0 +1,340 @@
+"""Intake: poll a source, keep the ledger, normalise, write the register; the cursor moves last.
+
+One run of one source (a `SyncRun` with job ``poll:<source>``):
+
+1. read the source's stored cursor (or a cursor built from ``--since``) and call `poll(cursor)`;
+2. for every document, ONE write transaction: the ledger row (`IntakeItem`, unique per
+   (source, source_ref), paperless-ngx's ProcessedMail), the `Document`, its `Task`s, a
+   `ReviewItem` when the normaliser was unsure, and the Vietnamese sync-log events. A document
+   already handled with the same sha256 is skipped ("unchanged");
+3. items the source could not read (`Batch.failed`) and documents the normaliser rejected are
+   ledgered as "failed" with the Vietnamese error and an error event; the run goes on. Items
+   that failed in earlier runs are fetched again by ref (`source.fetch`), up to MAX_ATTEMPTS;
+4. last, in its own transaction, the new cursor and the run's outcome. A `kill -9` anywhere
+   leaves the cursor at or behind the committed data (dlt), and the ledger makes the repeat a
+   no-op: nothing is lost and nothing is stored twice (DESIGN §7).
+
+The cursor is saved even when some documents failed: the eOffice adapter keeps failed refs out of
+its `seen` list and lists them again on every poll while they are inside its overlap window, the
+ledger's failed items are re-fetched by ref after that, and holding the cursor back for one
+broken record would re-read everything after it forever.
+
+A run-level error (the page no longer matches its recipe, credentials refused, the source down
+after retries) ends the run "failed" and leaves the cursor where it was.
+
+One directive arriving by several routes (eOffice and an edXML packet, two mailboxes) is one
+`Document`: same issuer, same number (upper-cased, spaces removed, Đ folded to D) and same issue
+date. The later route is linked to it and noted in the event; its content does not overwrite.
+
+Secret documents (Mật, Tối mật, Tuyệt mật) keep only the arrival notice (number, issuer, dates,
+secrecy, urgency, type): no subject, no tasks, no normalised content, and an admin alert event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sized
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, select
+
+from connector.calendar import WorkingCalendar
+from connector.clock import now, today
+from connector.config import Profile
+from connector.domain import RawDocument
+from connector.errors import ConnectorError, RegisterError, Skippable, to_message
+from connector.log import get_logger
+from connector.mappings import Mappings
+from connector.normalise import normalise
+from connector.ports import Source
+from connector.register.db import Register
+from connector.register.queries import load_cursor, log_event, save_cursor, start_run
+from connector.register.tables import IntakeItem, SyncRun
+from connector.sync.store import Store
+
+COUNT_KEYS = ("fetched", "stored", "review", "secret", "unchanged", "failed", "merged")
+MAX_ATTEMPTS = 5
+"""How many times an item that failed is fetched again by ref in later runs before a person must act."""
+DONE = frozenset({"stored", "review", "secret"})
+"""Ledger states after which an unchanged document (same sha256) is not handled again."""
+
+
+@dataclass
+class RunSummary:
+    """How one intake run of one source ended; `line()` is what `connector sync` prints."""
+
+    source: str
+    outcome: str = "running"
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    run_id: int | None = None
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the run itself failed (a source error, not one bad document)."""
+        return self.outcome == "failed"
+
+    def line(self) -> str:
+        """One Vietnamese line for the clerk: new, to review, secret, errors (+ unchanged, merged)."""
+        c = self.counts
+        if self.failed:
+            return f"{self.source}: lần đồng bộ không hoàn thành, vị trí đọc giữ nguyên."
+        new = c["stored"] + c["review"] + c["secret"]
+        text = (
+            f"{self.source}: {new} văn bản mới, {c['review']} cần kiểm tra, "
+            f"{c['secret']} văn bản mật (chỉ ghi thông báo đến), {c['failed']} lỗi"
+        )
+        if c["merged"]:
+            text += f", {c['merged']} trùng văn bản đã có (đã gộp)"
+        if c["unchanged"]:
+            text += f", {c['unchanged']} không đổi"
+        return text
+
+
+def failure_text(exc: BaseException, source: str) -> str:
+    """The Vietnamese sentence for one document that could not be handled, and what to do."""
+    first = to_message(exc).split("\nViệc cần làm:", 1)[0]
+    return (
+        f"{first}\nViệc cần làm: xem nhật ký đồng bộ; nếu văn bản trên nguồn bị lỗi, đề nghị nơi gửi "
+        f"sửa lại. Văn bản được đọc lại ở lần chạy `connector sync {source}` sau."
+    )
+
+
+def sync_source(
+    register: Register,
+    source: Source,
+    maps: Mappings,
+    cal: WorkingCalendar,
+    profile: Profile,
+    *,
+    since: date | None = None,
+) -> RunSummary:
+    """One intake run of `source` (see the module docstring); never raises for a source error.
+
+    With `since`, the stored cursor is ignored and the source is read from that date (backfill);
+    the resulting cursor is stored as usual. Only a register that refuses every write raises.
+    """
+    return Intake(register, source, maps, cal, profile).run(since)
+
+
+class Intake:
+    """One run of one source; `Store` calls back `event` to write sync-log lines."""
+
+    def __init__(
+        self, register: Register, source: Source, maps: Mappings, cal: WorkingCalendar, profile: Profile
+    ) -> None:
+        self.register = register
+        self.source = source
+        self.name = source.name
+        self.maps = maps
+        self.cal = cal
+        self.profile = profile
+        self.our_units = frozenset(profile.our_units)
+        self.lead_only = profile.concerns_us_when == "lead_only"
+        self.summary = RunSummary(source=self.name)
+        self.committed: list[str] = []
+        self.log = get_logger("connector.sync").bind(source=self.name)
+
+    # -- the run ------------------------------------------------------------------------------
+
+    def run(self, since: date | None) -> RunSummary:
+        with self.register.write() as s:
+            run = start_run(s, f"poll:{self.name}")
+            cursor: Mapping[str, Any] = (
+                {"received_since": since.isoformat()} if since else load_cursor(s, self.name)
+            )
+        self.summary.run_id = run.id
+        self.log = self.log.bind(run_id=run.id)
+        try:
+            batch, new_cursor = self.source.poll(cursor)
+            failures = list(getattr(batch, "failed", []))
+            found = len(batch) if isinstance(batch, Sized) else None
+            with self.register.write() as s:
+                self.event(
+                    s,
+                    "fetched",
+                    f"Đọc nguồn {self.name}: {found if found is not None else 'một số'} văn bản, "
+                    f"{len(failures)} văn bản không đọc được.",
+                    detail={"cursor_before": dict(cursor), "documents": found, "unreadable": len(failures)},
+                )
+            handled: set[str] = set()
+            for raw in batch:
+                self.summary.counts["fetched"] += 1
+                handled.add(raw.source_ref)
+                self._one(raw)
+            for failure in failures:
+                self.summary.counts["fetched"] += 1
+                handled.add(str(failure.ref))
+                self._failed_ref(str(failure.ref), failure.error)
+            self._retry_failed(handled)
+            self._finish(new_cursor)
+        except Exception as exc:  # (a run-level error ends this run, not the program)
+            self._abort(exc)
+        return self.summary
+
+    def _retry_failed(self, handled: set[str]) -> None:
+        """Fetch again, by ref, items that failed in earlier runs (at most MAX_ATTEMPTS times each).
+
+        The cursor moves past a failed item (see the module docstring); this is what still brings
+        it in once the sender or the source has fixed it, even after it left the overlap window.
+        """
+        with self.register.read() as s:
+            stmt = select(IntakeItem.source_ref).where(
+                IntakeItem.source == self.name,
+                IntakeItem.status == "failed",
+                IntakeItem.attempts < MAX_ATTEMPTS,
+            )
+            refs = [r for r in s.exec(stmt) if r not in handled]
+        for ref in refs:
+            self.summary.counts["fetched"] += 1
+            try:
+                raw = self.source.fetch(ref)
+            except Exception as exc:
+                if not isinstance(exc, Skippable):
+                    raise
+                self._failed_ref(ref, exc)
+                continue
+            self._one(raw)
+
+    def _finish(self, cursor: Mapping[str, Any]) -> None:
+        """Cursor and outcome together, after every document before them is committed."""
+        c = self.summary.counts
+        self.summary.outcome = "partial" if c["failed"] else "ok"
+        with self.register.write() as s:
+            save_cursor(s, self.name, cursor)
+            self._close_run(s, self.summary.line())
+        self.log.info("run_finished", outcome=self.summary.outcome, counts=dict(c))
+        acknowledge = getattr(self.source, "acknowledge", None)
+        if acknowledge is not None and self.committed:
+            try:
+                acknowledge(list(self.committed))
+            except ConnectorError as exc:  # the documents are safe; the source will show them again
+                self.log.warning("acknowledge_failed", error=exc.message)
+
+    def _abort(self, exc: BaseException) -> None:
+        text = to_message(exc)
+        self.summary.outcome = "failed"
+        self.summary.message = text
+        if isinstance(exc, ConnectorError):
+            self.log.error("run_failed", error=exc.message, error_type=type(exc).__name__)
+        else:
+            self.log.exception("run_crashed")
+        try:
+            with self.register.write() as s:
+                self._close_run(s, text)
+                self.event(
+                    s,
+                    "failed",
+                    f"Lần đồng bộ nguồn {self.name} thất bại; vị trí đọc giữ nguyên, "
+                    f"lần chạy sau đọc lại từ đó. {text}",
+                    level="error",
+                    detail={"error": type(exc).__name__},
+                )
+        except RegisterError as err:
+            self.log.error("run_not_recorded", error=err.message)
+
+    def _close_run(self, s: Session, message: str) -> None:
+        run = s.get(SyncRun, self.summary.run_id)
+        assert run is not None
+        run.finished_at = now()
+        run.outcome = self.summary.outcome
+        run.counts = dict(self.summary.counts)
+        run.message = message
+        s.add(run)
+
+    # -- one document -------------------------------------------------------------------------
+
+    def _one(self, raw: RawDocument) -> None:
+        try:
+            with self.register.write() as s:
+                outcome = self._handle(s, raw)
+        except RegisterError:
+            raise
+        except Exception as exc:  # (this document's problem; the run goes on)
+            self.log.exception("document_crashed", document_ref=raw.source_ref)
+            with self.register.write() as s:
+                item = self._item(s, raw.source_ref)
+                self._mark_failed(s, item, exc, sha256=raw.sha256)
+            outcome = "failed"
+        self.summary.counts[outcome] += 1
+        if outcome != "failed":
+            self.committed.append(raw.source_ref)
+
+    def _failed_ref(self, ref: str, error: BaseException) -> None:
+        with self.register.write() as s:
+            self._mark_failed(s, self._item(s, ref), error)
+        self.summary.counts["failed"] += 1
+
+    def _handle(self, s: Session, raw: RawDocument) -> str:
+        item = self._item(s, raw.source_ref)
+        if item.id is not None and item.sha256 == raw.sha256 and item.status in DONE:
+            item.last_seen = now()
+            s.add(item)
+            return "unchanged"
+        received = None if raw.metadata.get("received_on") else today()
+        try:
+            doc = normalise(
+                raw,
+                self.maps,
+                self.cal,
+                our_units=self.our_units,
+                received_on=received,
+                lead_only=self.lead_only,
+            )
+        except Exception as exc:  # (the normaliser is pure: any error is this document's)
+            self.log.exception("normalise_crashed", document_ref=raw.source_ref)
+            self._mark_failed(s, item, exc, sha256=raw.sha256)
+            return "failed"
+        return Store(self, s, raw, item, doc).run()
+
+    def _item(self, s: Session, ref: str) -> IntakeItem:
+        stmt = select(IntakeItem).where(IntakeItem.source == self.name, IntakeItem.source_ref == ref)
+        item = s.exec(stmt).first()
+        if item is None:
+            at = now()
+            item = IntakeItem(source=self.name, source_ref=ref, first_seen=at, last_seen=at)
+        return item
+
+    def _mark_failed(
+        self, s: Session, item: IntakeItem, exc: BaseException, *, sha256: str | None = None
+    ) -> None:
+        text = failure_text(exc, self.name)
+        item.status = "failed"
+        item.error = text
+        item.attempts += 1
+        item.last_seen = now()
+        if sha256:
+            item.sha256 = sha256
+        s.add(item)
+        self.event(
+            s,
+            "failed",
+            f"Không đưa được văn bản mã {item.source_ref} (nguồn {self.name}) vào sổ theo dõi: {text}",
+            level="error",
+            document_ref=item.source_ref,
+            detail={"source_ref": item.source_ref, "error": type(exc).__name__, "attempts": item.attempts},
+        )
+
+    def event(
+        self,
+        s: Session,
+        kind: str,
+        message: str,
+        *,
+        level: str = "info",
+        document_ref: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One sync-log line in the register and the same line in the JSON log."""
+        log_event(
+            s,
+            kind=kind,
+            message=message,
+            run_id=self.summary.run_id,
+            level=level,
+            source=self.name,
+            document_ref=document_ref,
+            detail=detail,
+        )
+        getattr(self.log, level)(kind, message=message, document_ref=document_ref)

@@ -1,0 +1,312 @@
+"""Writing one normalised document into the register: new, new version, merged route, or secret.
+
+Called by `connector.sync.intake` inside the document's write transaction; it never commits.
+The rules (DESIGN §7) are in the intake module's docstring; this module applies them to rows:
+merge key (issuer, number key, issue date), task upsert by (document, seq) that never touches
+what a clerk recorded, one open review item per document, and the arrival notice of a secret
+document with nothing of its content.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from connector.clock import now, today
+from connector.domain import NormalisedDocument, RawDocument, Secrecy, Urgency
+from connector.normalise import classification_days
+from connector.register.tables import Document, IntakeItem, ReviewItem, StatusChange, Task
+
+if TYPE_CHECKING:
+    from connector.sync.intake import Intake
+
+_E = TypeVar("_E", Secrecy, Urgency)
+
+
+def number_key(number: str | None) -> str | None:
+    """The number as compared for merging: NFC, upper-cased, no whitespace, Đ folded to D."""
+    if not number:
+        return None
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).upper().replace("Đ", "D")
+    return key or None
+
+
+class Store:
+    """Writes one normalised document (new, new version, merged or secret) in the caller's session."""
+
+    def __init__(
+        self, intake: Intake, s: Session, raw: RawDocument, item: IntakeItem, doc: NormalisedDocument
+    ) -> None:
+        self.i, self.s, self.raw, self.item, self.doc = intake, s, raw, item, doc
+        meta = raw.metadata
+        self.secrecy = doc.secrecy or _enum(Secrecy, meta.get("secrecy"))
+        self.number = doc.number or meta.get("number") or None
+        self.issuer_name = (doc.issuer.name if doc.issuer else None) or meta.get("issuer") or None
+        self.issued_on = doc.issued_on or _date(meta.get("issued_on"))
+        self.received_on = doc.received_on or _date(meta.get("received_on")) or today()
+        resolved, issuer = (
+            intake.maps.resolve_issuer(self.issuer_name, self.issued_on) if self.issuer_name else (None, None)
+        )
+        self.issuer_code = (doc.issuer.code if doc.issuer else None) or (resolved.code if resolved else None)
+        self.origin = str(issuer.origin) if issuer else None
+        self.key = number_key(self.number)
+        self.label = (
+            f"số {self.number}" + (f" của {self.issuer_name}" if self.issuer_name else "")
+            if self.number
+            else f"mã {raw.source_ref} (nguồn {intake.name})"
+        )
+        self.ref = self.number or raw.source_ref
+
+    def run(self) -> str:
+        s, item = self.s, self.item
+        document = s.get(Document, item.document_id) if item.document_id else None
+        if document is None:
+            twin = self._twin()
+            if twin is not None:
+                return self._merge(twin)
+        is_new = document is None
+        at = now()
+        if document is None:
+            document = Document(created_at=at, updated_at=at)
+        previous = dict(document.normalised or {})
+        self._fill(document)
+        s.add(document)
+        s.flush()
+        assert document.id is not None
+        item.document_id = document.id
+        item.sha256 = self.raw.sha256
+        item.error = None
+        item.attempts += 1
+        item.last_seen = at
+        if self.secrecy is not None:
+            _drop_content(s, document)
+            item.status = "secret"
+            s.add(item)
+            self._alert(document)
+            return "secret"
+        self._tasks(document, previous)
+        outcome = self._review(document, is_new=is_new)
+        item.status = outcome
+        s.add(item)
+        self._events(document, outcome, is_new=is_new)
+        return outcome
+
+    def _fill(self, document: Document) -> None:
+        doc, meta = self.doc, self.raw.metadata
+        document.number = self.number
+        document.number_key = self.key
+        document.issuer_code = self.issuer_code
+        document.issuer_name = self.issuer_name
+        document.doc_type = doc.doc_type or meta.get("doc_type") or None
+        document.issued_on = self.issued_on
+        document.received_on = self.received_on
+        document.secrecy = str(self.secrecy) if self.secrecy else None
+        urgency = doc.urgency or _enum(Urgency, meta.get("urgency"))
+        document.urgency = str(urgency) if urgency else None
+        document.origin = self.origin
+        document.content_sha256 = self.raw.sha256
+        document.updated_at = now()
+        if self.secrecy is not None:
+            document.state = "secret_notice"
+            return
+        document.subject = doc.subject
+        document.normalised = doc.to_json()
+        document.state = "review" if doc.needs_review else "registered"
+        limits = self.i.profile.time_limits
+        days = (
+            limits.classify_working_days_complex
+            if classification_days(doc) > 1
+            else limits.classify_working_days
+        )
+        document.classify_due_on = self.i.cal.add(self.received_on, days)
+
+    def _twin(self) -> Document | None:
+        """The stored document this one duplicates (issuer, number key, issue date), if any."""
+        if not self.key or self.issued_on is None or not (self.issuer_code or self.issuer_name):
+            return None
+        stmt = select(Document).where(Document.number_key == self.key, Document.issued_on == self.issued_on)
+        if self.issuer_code:
+            stmt = stmt.where(Document.issuer_code == self.issuer_code)
+        else:
+            stmt = stmt.where(Document.issuer_code == None, Document.issuer_name == self.issuer_name)  # noqa: E711
+        return self.s.exec(stmt.order_by(Document.id)).first()  # type: ignore[arg-type]
+
+    def _merge(self, twin: Document) -> str:
+        s, item = self.s, self.item
+        assert twin.id is not None
+        if self.secrecy is not None and twin.secrecy is None:
+            twin.secrecy = str(self.secrecy)
+            _drop_content(s, twin)
+            self._alert(twin)
+        item.document_id = twin.id
+        item.sha256 = self.raw.sha256
+        item.error = None
+        item.attempts += 1
+        item.last_seen = now()
+        item.status = {"secret_notice": "secret", "review": "review"}.get(twin.state, "stored")
+        s.add(item)
+        s.flush()
+        routes = sorted(
+            f"{o.source}:{o.source_ref}"
+            for o in s.exec(select(IntakeItem).where(IntakeItem.document_id == twin.id))
+        )
+        self.i.event(
+            s,
+            "stored",
+            f"Văn bản {self.label} đã có trong sổ theo dõi (nhận qua đường khác); "
+            f"đã gộp vào văn bản đã có, không tạo bản trùng.",
+            document_ref=self.ref,
+            detail={
+                "merged_into": twin.id,
+                "route": f"{self.i.name}:{self.raw.source_ref}",
+                "routes": routes,
+            },
+        )
+        return "merged"
+
+    def _tasks(self, document: Document, previous: Mapping[str, Any]) -> None:
+        """Upsert by (document, seq); facts a clerk recorded (dates, progress) are never touched.
+
+        A deadline is replaced only while it still equals what the last version of the document
+        said: a deadline a clerk changed (an extension) stays.
+        """
+        s = self.s
+        rows = {t.seq: t for t in s.exec(select(Task).where(Task.document_id == document.id))}
+        old = list(previous.get("tasks") or [])
+        at = now()
+        tracker = self.raw.metadata.get("handling_officer") or None
+        for seq, t in enumerate(self.doc.tasks, start=1):
+            row = rows.get(seq)
+            if row is None:
+                assert document.id is not None
+                row = Task(document_id=document.id, seq=seq, summary=t.summary, deadline=t.deadline,
+                           tracker=tracker, created_at=at)  # fmt: skip
+            elif seq <= len(old) and row.deadline == _date(old[seq - 1].get("deadline")):
+                row.deadline = t.deadline
+            row.summary = t.summary
+            row.lead_unit_code = t.lead_unit.code if t.lead_unit else None
+            row.lead_unit_name = t.lead_unit.name if t.lead_unit else None
+            row.cooperating_units = [{"name": u.name, "code": u.code} for u in t.cooperating_units]
+            row.deadline_time = t.deadline_time.strftime("%H:%M") if t.deadline_time else None
+            row.deadline_text = t.deadline_text
+            row.deadline_rule = dict(t.deadline_rule) if t.deadline_rule else None
+            row.recurring = dict(t.recurring) if t.recurring else None
+            row.concerns_us = t.concerns_us
+            row.origin = self.origin
+            row.needs_review = self.doc.needs_review
+            row.updated_at = at
+            if row.tracker is None:
+                row.tracker = tracker
+            s.add(row)
+
+    def _review(self, document: Document, *, is_new: bool) -> str:
+        s, doc = self.s, self.doc
+        stmt = select(ReviewItem).where(ReviewItem.document_id == document.id, ReviewItem.state == "open")
+        open_item = None if is_new else s.exec(stmt).first()
+        if doc.needs_review:
+            assert document.id is not None
+            if open_item is None:
+                open_item = ReviewItem(document_id=document.id, state="open", created_at=now())
+            open_item.reasons = list(doc.review_reasons)
+            s.add(open_item)
+            return "review"
+        if open_item is not None:  # the new version no longer needs a clerk's check
+            open_item.state = "resolved"
+            open_item.resolved_at = now()
+            open_item.resolved_by = "connector sync (phiên bản mới)"
+            s.add(open_item)
+        return "stored"
+
+    def _events(self, document: Document, outcome: str, *, is_new: bool) -> None:
+        doc = self.doc
+        concerning = sum(t.concerns_us for t in doc.tasks)
+        self.i.event(
+            self.s,
+            "normalised",
+            f"Đã chuẩn hóa văn bản {self.label}: {len(doc.tasks)} nhiệm vụ, "
+            f"{concerning} nhiệm vụ liên quan Sở.",
+            document_ref=self.ref,
+            detail={"source_ref": self.raw.source_ref, "warnings": list(doc.warnings)},
+        )
+        version = "" if is_new else " (phiên bản mới)"
+        due = f"hạn phân loại, cập nhật: {document.classify_due_on:%d/%m/%Y}"
+        detail = {"document_id": document.id, "source_ref": self.raw.source_ref, "origin": self.origin,
+                  "new": is_new}  # fmt: skip
+        if outcome == "review":
+            self.i.event(
+                self.s,
+                "review",
+                f"Đã ghi văn bản {self.label}{version}; cần văn thư kiểm tra: "
+                f"{'; '.join(doc.review_reasons)}. ({due})",
+                document_ref=self.ref,
+                detail={**detail, "reasons": list(doc.review_reasons)},
+            )
+            return
+        self.i.event(
+            self.s,
+            "stored",
+            f"Đã ghi vào sổ theo dõi văn bản {self.label}{version}; {due}.",
+            document_ref=self.ref,
+            detail=detail,
+        )
+
+    def _alert(self, document: Document) -> None:
+        """Admin alert for a secret document (DESIGN §7); the notice fields only."""
+        self.i.event(
+            self.s,
+            "secret",
+            f"VĂN BẢN {str(self.secrecy).upper()} {self.label} đến qua nguồn {self.i.name}: chỉ ghi thông "
+            "báo đến, không lưu nội dung, không đưa lên Phần mềm. Việc cần làm: văn thư xử lý bản giấy "
+            "theo quy định về bảo vệ bí mật nhà nước.",
+            level="warning",
+            document_ref=self.ref,
+            detail={
+                "document_id": document.id,
+                "source_ref": self.raw.source_ref,
+                "secrecy": str(self.secrecy),
+                "alert": "admin",
+            },
+        )
+
+
+def _drop_content(s: Session, document: Document) -> None:
+    """Keep only the arrival notice of a secret document (a task with recorded changes stays)."""
+    document.subject = None
+    document.normalised = None
+    document.classify_due_on = None
+    document.state = "secret_notice"
+    s.add(document)
+    if document.id is None:
+        return
+    for review in s.exec(select(ReviewItem).where(ReviewItem.document_id == document.id)):
+        s.delete(review)
+    s.flush()
+    for task in s.exec(select(Task).where(Task.document_id == document.id)):
+        changes = s.exec(
+            select(func.count()).select_from(StatusChange).where(StatusChange.task_id == task.id)
+        )
+        if not changes.one():
+            s.delete(task)
+
+
+def _enum(kind: type[_E], value: str | None) -> _E | None:
+    text = unicodedata.normalize("NFC", (value or "").strip())
+    for member in kind:
+        if member.value.casefold() == text.casefold():
+            return member
+    return None
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
