@@ -33,8 +33,7 @@ import binascii
 import io
 import mimetypes
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -46,6 +45,7 @@ from defusedxml import ElementTree as SafeET
 
 from connector.domain import Attachment, RawDocument
 from connector.errors import BadDocumentError
+from connector.ports import Batch, Failure
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DEPTH = 2
@@ -54,28 +54,6 @@ BUSINESS = {"0": "new", "1": "revoke", "2": "update", "3": "replace"}
 PRIORITY = {"0": "", "1": "Khẩn", "2": "Thượng khẩn", "3": "Hỏa tốc", "4": "Hỏa tốc hẹn giờ"}
 ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-zip"})
 PACKET_SUFFIXES = (".edxml", ".xml")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One packet that could not be read (moved to failed/), named by its file."""
-
-    ref: str
-    error: BadDocumentError
-
-
-@dataclass
-class Batch:
-    """What `poll` returns as its iterable: the good documents, and the bad packets beside them."""
-
-    documents: list[RawDocument] = field(default_factory=list)
-    failed: list[Failure] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[RawDocument]:
-        return iter(self.documents)
-
-    def __len__(self) -> int:
-        return len(self.documents)
 
 
 def _local(tag: Any) -> str:
@@ -399,4 +377,4 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-__all__ = ["Batch", "EdxmlDropFolder", "Failure", "parse_packet"]
+__all__ = ["EdxmlDropFolder", "parse_packet"]

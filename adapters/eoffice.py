@@ -33,8 +33,8 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Self
 from urllib.parse import parse_qs, quote, urljoin, urlsplit
@@ -46,6 +46,7 @@ from adapters import recipes as rc
 from adapters.http import make_client, retrying, send
 from connector.domain import Attachment, RawDocument
 from connector.errors import BadDocumentError, MappingMismatchError, Problem, SourceAuthError
+from connector.ports import Batch, Failure
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ATTACHMENT_BYTES = 20_000_000
@@ -68,28 +69,6 @@ NOTICE_KEYS = frozenset(
         "replaces_ref",
     }
 )
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One item a poll could not read, set aside for review while the rest goes on."""
-
-    ref: str
-    error: BadDocumentError
-
-
-@dataclass
-class Batch:
-    """What `poll` returns as its iterable: the good documents, and the bad items beside them."""
-
-    documents: list[RawDocument] = field(default_factory=list)
-    failed: list[Failure] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[RawDocument]:
-        return iter(self.documents)
-
-    def __len__(self) -> int:
-        return len(self.documents)
 
 
 @dataclass(frozen=True)
@@ -443,4 +422,4 @@ def _fingerprint(meta: Mapping[str, str], body: str, files: tuple[Attachment, ..
     return RawDocument.fingerprint(canon.encode())
 
 
-__all__ = ["Batch", "EOfficeSource", "Failure", "check_recipe"]
+__all__ = ["EOfficeSource", "check_recipe"]

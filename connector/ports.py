@@ -10,13 +10,41 @@ at the boundary, as httpx does), and MUST pick the class whose marker says wheth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from connector.domain import Message, PortalTask, RawDocument, Receipt, StatusUpdate
+from connector.errors import BadDocumentError
 
 Cursor = Mapping[str, Any]
 """A source's opaque position; JSON-serialisable, stored in the register with the data."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One item a poll could not read; it is set aside for review while the rest goes on."""
+
+    ref: str
+    error: BadDocumentError
+
+
+@dataclass
+class Batch:
+    """What `Source.poll` may return as its iterable: the good documents and the bad items beside them.
+
+    One unreadable record must not hide the others (paperless keeps a ledger row per message for
+    the same reason); intake records each `Failure` in the ledger with its Vietnamese error.
+    """
+
+    documents: list[RawDocument] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[RawDocument]:
+        return iter(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.documents)
 
 
 @runtime_checkable

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
+from sqlalchemy import create_engine, text
 
 from connector.calendar import WorkingCalendar
 from connector.mappings import Mappings, load_all
+from tests.pg_server import postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,3 +44,27 @@ def workspace(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "mappings", tmp_path / "mappings")
     shutil.copy(ROOT / "config.example.toml", tmp_path / "config.toml")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    with postgres_url() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh register database: a SQLite file, then a database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'register.sqlite3'}"
+        return
+    server: str = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = server.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -11,13 +11,12 @@ import subprocess
 import sys
 import time
 import tomllib
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.eoffice import EOfficeSource
@@ -30,36 +29,12 @@ from connector.register.tables import Document, Event, IntakeItem, ReviewItem, S
 from connector.sync import RunSummary, sync_source
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, SimDocument, create_app
 from fixtures.simulators.serve import serve_in_thread
-from tests.pg_server import postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = next(iter(DEFAULT_USERS.items()))
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pg_server() -> Iterator[str]:
-    with postgres_url() as url:
-        yield url
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh register database: a SQLite file, then a database on a real PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'register.sqlite3'}"
-        return
-    server: str = request.getfixturevalue("pg_server")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{server.rsplit('/', 1)[0]}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture
@@ -125,10 +100,10 @@ def _new(summary: RunSummary) -> int:
 
 
 def test_first_sync_stores_every_document_once_then_nothing_twice(
-    any_db_url: str, sim: tuple[EOfficeState, str], maps: Mappings, cal: WorkingCalendar, profile: Profile
+    db_url: str, sim: tuple[EOfficeState, str], maps: Mappings, cal: WorkingCalendar, profile: Profile
 ) -> None:
     state, url = sim
-    register = open_register(any_db_url, busy_timeout=5)
+    register = open_register(db_url, busy_timeout=5)
     try:
         first = _sync(register, maps, cal, profile, url)
         total = len(state.documents)
