@@ -22,6 +22,7 @@ from defusedxml import ElementTree as SafeET
 
 from connector.domain import Attachment, RawDocument
 from connector.errors import BadDocumentError
+from connector.normalise.hygiene import repaired_score
 
 MAX_FILE_BYTES = 30 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -41,13 +42,13 @@ def decode_text(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Legacy Vietnamese (TCVN3, VNI) is bytes in an 8-bit font encoding: read them byte for byte
+    # and let the repair decide; a detector's guess competes on the same score.
+    candidates = [data.decode("latin-1"), data.decode("cp1252", errors="replace")]
     best = from_bytes(data).best()
-    if best is not None and best.encoding not in ("ascii",):
-        text = str(best)
-        if best.encoding.replace("_", "").lower() in ("cp1252", "latin1", "iso88591", "windows1252"):
-            return data.decode("cp1252", errors="replace") if b"\x81" not in data else data.decode("latin-1")
-        return text
-    return data.decode("cp1252", errors="replace")
+    if best is not None and best.encoding != "ascii":
+        candidates.append(str(best))
+    return min(candidates, key=repaired_score)
 
 
 def read_document(path: Path) -> RawDocument:

@@ -245,6 +245,15 @@ def _score(text: str) -> int:
     return bad_chars(text) + text.count("\ufffd") + syllable_errors(text)
 
 
+def repaired_score(text: str) -> int:
+    """How un-Vietnamese `text` still looks after `repair` (lower is better).
+
+    Lets a reader of undeclared bytes choose between decodings: TCVN3 and VNI bytes decode
+    "successfully" under many 8-bit charsets, and only the repaired result tells which was right.
+    """
+    return _score(repair(text)[0])
+
+
 def _motto_break(m: re.Match[str]) -> str:
     return (m.group(1) or m.group(2)) + "\n"
 
