@@ -257,9 +257,20 @@ class EOfficeSource:
         values[r.username_field] = self._username
         values[r.password_field] = self._password
         action = urljoin(str(response.url), str(form.get("action") or r.login_url))
-        answer = self._retry(send)(self._client, "POST", action, what=self._what, data=values)
+        # The redirect after a successful sign-in is not followed: its landing page (usually the
+        # unfiltered list) would cost one more request per run and is not what the poll reads.
+        answer = self._retry(send)(
+            self._client, "POST", action, what=self._what, data=values, follow_redirects=False
+        )
+        back_to_login = False
+        if answer.is_redirect:
+            target = urlsplit(urljoin(action, answer.headers.get("location", ""))).path.rstrip("/")
+            back_to_login = target == urlsplit(urljoin(action, r.login_url)).path.rstrip("/")
+            if not back_to_login:
+                self._signed_in = True
+                return
         after = self._parse(answer, "Đăng nhập")
-        if self._is_login(answer) or after.has(r.login_form) or answer.status_code >= 400:
+        if back_to_login or self._is_login(answer) or after.has(r.login_form) or answer.status_code >= 400:
             shown = rc.text_of(after.soup.select_one(r.login_error)) if r.login_error else ""
             reason = f": {shown}" if shown else f" (mã {answer.status_code})"
             raise SourceAuthError(f"{self._what} từ chối đăng nhập của tài khoản «{self._username}»{reason}")

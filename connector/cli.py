@@ -116,11 +116,22 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    """One intake cycle now (every enabled source, or only SOURCE), then exit; 1 if a run failed."""
+    """One cycle now: intake (every enabled source, or only SOURCE), then reconcile and push to the portal.
+
+    `--dry-run` changes nothing anywhere: it only prints what the push would send. Exit 1 if a
+    source or the push failed.
+    """
+    from connector.push_cmd import run_push, run_reconcile
     from connector.sync_cmd import run_sync
 
-    cfg, maps, cal = load_parts(args)
-    return run_sync(cfg, maps, cal, source=args.source, since=args.since)
+    cfg, maps, cal = load_parts(args, need_secrets=not args.dry_run)
+    if args.dry_run:
+        return run_push(cfg, maps, cal, dry_run=True)
+    code = run_sync(cfg, maps, cal, source=args.source, since=args.since)
+    portal = cfg.settings.portal
+    if args.source is None and portal is not None and portal.enabled:
+        code = max(code, run_reconcile(cfg, maps), run_push(cfg, maps, cal, dry_run=False))
+    return code
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -159,10 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="in JSON theo DESIGN §9")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("sync", help="đọc văn bản đến từ các nguồn một lần ngay bây giờ rồi thoát")
+    p = sub.add_parser(
+        "sync",
+        help="một vòng ngay bây giờ: đọc văn bản đến, đối chiếu và cập nhật Phần mềm theo dõi, rồi thoát",
+    )
     p.add_argument("source", nargs="?", default=None, metavar="SOURCE", help="chỉ đồng bộ nguồn có tên này")
     p.add_argument(
         "--since", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="đọc lại từ ngày này (bổ sung)"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="không đọc, không gửi gì: chỉ in những gì sẽ cập nhật lên Phần mềm",
     )
     p.set_defaults(func=cmd_sync)
 

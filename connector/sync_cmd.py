@@ -4,13 +4,18 @@ Runs every enabled source whose adapter is installed (or only SOURCE), one `Sync
 prints one Vietnamese line per source. Exit code: 0 when every run completed (documents that
 could not be read are in the sync log and do not fail the run), 1 when a run failed (the source
 could not be read at all: its cursor did not move, the next run starts from the same place).
+
+On a terminal (stderr is a TTY) a progress line per source is redrawn in place with `\r`
+("eoffice: 12/56 văn bản"); under a systemd timer or a pipe nothing extra is written.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Callable
 from datetime import date
+from typing import TextIO
 
 from connector.calendar import WorkingCalendar
 from connector.clock import now
@@ -40,7 +45,12 @@ def run_sync(
                     "(tắt nguồn này bằng enabled = false trong config.toml)."
                 )
                 continue
-            summary = _one(register, cfg, maps, cal, name, since)
+            bar = ProgressLine(name, sys.stderr) if _is_tty(sys.stderr) else None
+            try:
+                summary = _one(register, cfg, maps, cal, name, since, bar)
+            finally:
+                if bar is not None:
+                    bar.close()
             print(summary.line())
             if summary.failed:
                 failed = True
@@ -54,6 +64,35 @@ def run_sync(
     finally:
         register.dispose()
     return 1 if failed else 0
+
+
+class ProgressLine:
+    """`<source>: <done>/<total> văn bản`, redrawn in place on a terminal (plain `\r`, no library)."""
+
+    def __init__(self, name: str, stream: TextIO) -> None:
+        self.name = name
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        text = f"{self.name}: {done}/{total} văn bản" if total is not None else f"{self.name}: {done} văn bản"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = max(self.width, len(text))
+
+    def close(self) -> None:
+        """Wipe the line so the summary printed next starts on a clean line."""
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # (a replaced or closed stream)
+        return False
 
 
 def _chosen(cfg: Config, only: str | None) -> list[tuple[str, str]]:
@@ -84,14 +123,20 @@ def _installed(kind: str) -> bool:
 
 
 def _one(
-    register: Register, cfg: Config, maps: Mappings, cal: WorkingCalendar, name: str, since: date | None
+    register: Register,
+    cfg: Config,
+    maps: Mappings,
+    cal: WorkingCalendar,
+    name: str,
+    since: date | None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> RunSummary:
     try:
         source = build_source(cfg, maps, name)
     except ConnectorError as exc:  # a recipe or adapter the source cannot start with: a failed run
         return _failed_start(register, name, exc)
     try:
-        return sync_source(register, source, maps, cal, cfg.profile, since=since)
+        return sync_source(register, source, maps, cal, cfg.profile, since=since, progress=progress)
     finally:
         close = getattr(source, "close", None)
         if close is not None:

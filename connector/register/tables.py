@@ -73,7 +73,10 @@ class IntakeItem(SQLModel, table=True):
     """The intake ledger: one row per (source, source_ref), with how its handling ended."""
 
     __tablename__ = "intake_items"
-    __table_args__ = (UniqueConstraint("source", "source_ref", name="uq_intake_source_ref"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_ref", name="uq_intake_source_ref"),
+        Index("ix_intake_items_source_status", "source", "status"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     source: str

@@ -32,7 +32,7 @@ secrecy, urgency, type): no subject, no tasks, no normalised content, and an adm
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sized
+from collections.abc import Callable, Mapping, Sized
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -58,6 +58,9 @@ MAX_ATTEMPTS = 5
 """How many times an item that failed is fetched again by ref in later runs before a person must act."""
 DONE = frozenset({"stored", "review", "secret"})
 """Ledger states after which an unchanged document (same sha256) is not handled again."""
+
+Progress = Callable[[int, int | None], None]
+"""Called with (items handled so far, total or None when the source cannot say) after each item."""
 
 
 @dataclass
@@ -109,20 +112,30 @@ def sync_source(
     profile: Profile,
     *,
     since: date | None = None,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """One intake run of `source` (see the module docstring); never raises for a source error.
 
     With `since`, the stored cursor is ignored and the source is read from that date (backfill);
     the resulting cursor is stored as usual. Only a register that refuses every write raises.
+    `progress(done, total)` is called once the source has answered and after every item handled
+    (a progress bar; `connector sync` draws one on a terminal).
     """
-    return Intake(register, source, maps, cal, profile).run(since)
+    return Intake(register, source, maps, cal, profile, progress=progress).run(since)
 
 
 class Intake:
     """One run of one source; `Store` calls back `event` to write sync-log lines."""
 
     def __init__(
-        self, register: Register, source: Source, maps: Mappings, cal: WorkingCalendar, profile: Profile
+        self,
+        register: Register,
+        source: Source,
+        maps: Mappings,
+        cal: WorkingCalendar,
+        profile: Profile,
+        *,
+        progress: Progress | None = None,
     ) -> None:
         self.register = register
         self.source = source
@@ -135,6 +148,8 @@ class Intake:
         self.summary = RunSummary(source=self.name)
         self.committed: list[str] = []
         self.log = get_logger("connector.sync").bind(source=self.name)
+        self.progress = progress
+        self.total: int | None = None
 
     # -- the run ------------------------------------------------------------------------------
 
@@ -159,14 +174,18 @@ class Intake:
                     detail={"cursor_before": dict(cursor), "documents": found, "unreadable": len(failures)},
                 )
             handled: set[str] = set()
+            self.total = None if found is None else found + len(failures)
+            self._tick()
             for raw in batch:
                 self.summary.counts["fetched"] += 1
                 handled.add(raw.source_ref)
                 self._one(raw)
+                self._tick()
             for failure in failures:
                 self.summary.counts["fetched"] += 1
                 handled.add(str(failure.ref))
                 self._failed_ref(str(failure.ref), failure.error)
+                self._tick()
             self._retry_failed(handled)
             self._finish(new_cursor)
         except Exception as exc:  # (a run-level error ends this run, not the program)
@@ -186,6 +205,9 @@ class Intake:
                 IntakeItem.attempts < MAX_ATTEMPTS,
             )
             refs = [r for r in s.exec(stmt) if r not in handled]
+        if refs and self.total is not None:
+            self.total += len(refs)
+            self._tick()
         for ref in refs:
             self.summary.counts["fetched"] += 1
             try:
@@ -194,8 +216,19 @@ class Intake:
                 if not isinstance(exc, Skippable):
                     raise
                 self._failed_ref(ref, exc)
-                continue
-            self._one(raw)
+            else:
+                self._one(raw)
+            self._tick()
+
+    def _tick(self) -> None:
+        """Report progress; a broken progress display never stops the run."""
+        if self.progress is None:
+            return
+        try:
+            self.progress(self.summary.counts["fetched"], self.total)
+        except Exception:  # (a display problem, e.g. a closed terminal)
+            self.log.warning("progress_failed")
+            self.progress = None
 
     def _finish(self, cursor: Mapping[str, Any]) -> None:
         """Cursor and outcome together, after every document before them is committed."""

@@ -1,10 +1,25 @@
-"""The merge key of intake: one directive typed differently by different routes is one key."""
+"""Intake pieces: the merge key, the summary line, the progress line and its callback."""
 
 from __future__ import annotations
 
+import io
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
-from connector.sync import RunSummary, number_key
+from connector.calendar import WorkingCalendar
+from connector.config import Profile
+from connector.domain import RawDocument
+from connector.extract import decode_text
+from connector.mappings import load_all
+from connector.register.db import open_register
+from connector.service import ADAPTERS
+from connector.sync import RunSummary, number_key, sync_source
+from connector.sync_cmd import ProgressLine, _installed, _is_tty
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -31,3 +46,74 @@ def test_summary_line_counts_new_documents_and_mentions_merges() -> None:
         "2 trùng văn bản đã có (đã gộp), 3 không đổi"
     )
     assert RunSummary("eoffice", outcome="failed").line().endswith("vị trí đọc giữ nguyên.")
+
+
+# -- the progress line of `connector sync` -----------------------------------------------------
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_redraws_in_place_and_clears() -> None:
+    out = io.StringIO()
+    bar = ProgressLine("eoffice", out)
+    bar(0, 56)
+    bar(12, 56)
+    bar(56, 56)
+    bar.close()
+    frames = out.getvalue().split("\r")
+    assert frames[1:4] == ["eoffice: 0/56 văn bản", "eoffice: 12/56 văn bản", "eoffice: 56/56 văn bản"]
+    assert out.getvalue().endswith("\r") and "\n" not in out.getvalue()
+    unknown = io.StringIO()
+    ProgressLine("hopthu", unknown)(3, None)
+    assert unknown.getvalue() == "\rhopthu: 3 văn bản"
+
+
+def test_a_source_type_without_its_adapter_is_skipped_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _installed("eoffice")
+    assert not _installed("no-such-kind")
+    monkeypatch.setitem(ADAPTERS, "ghost", "adapters.no_such_module:Ghost")
+    assert not _installed("ghost")
+
+
+def test_progress_only_on_a_terminal() -> None:
+    assert _is_tty(_Tty()) and not _is_tty(io.StringIO())
+
+
+class _FakeSource:
+    name = "fake"
+
+    def __init__(self, docs: list[RawDocument]) -> None:
+        self.docs = docs
+
+    def poll(self, cursor: object) -> tuple[list[RawDocument], dict[str, str]]:
+        return list(self.docs), {"at": "end"}
+
+    def fetch(self, ref: str) -> RawDocument:
+        raise AssertionError(ref)
+
+
+def test_sync_source_reports_progress_per_document(tmp_path: Path) -> None:
+    maps = load_all(ROOT / "mappings")
+    cal = WorkingCalendar(maps.calendar)
+    profile = Profile.model_validate(
+        tomllib.loads((ROOT / "mappings/profiles/nong-nghiep-2022.toml").read_text(encoding="utf-8"))
+    )
+    text = decode_text(sorted((ROOT / "tests/unit/normalise/corpus").glob("*.txt"))[0].read_bytes())
+    at = datetime(2025, 1, 2, tzinfo=UTC)
+    docs = [
+        RawDocument("fake", str(i), at, text, sha256=RawDocument.fingerprint(f"{i}".encode()))
+        for i in range(3)
+    ]
+    register = open_register(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    calls: list[tuple[int, int | None]] = []
+    try:
+        summary = sync_source(
+            register, _FakeSource(docs), maps, cal, profile, progress=lambda d, t: calls.append((d, t))
+        )
+    finally:
+        register.dispose()
+    assert summary.outcome in {"ok", "partial"}
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]

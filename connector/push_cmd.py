@@ -1,0 +1,80 @@
+"""`connector push [--dry-run]` and `connector reconcile`: one run each, Vietnamese summary, exit code.
+
+push: 0 when the run completed (rows held for a clerk or waiting for a retry are not failures),
+1 when a row was refused by the portal or the run stopped (page changed, portal not answering).
+`--dry-run` prints what would be sent per task and sends nothing (no portal connection at all).
+reconcile: 0 when the comparison completed; the report lists differences both ways.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from connector.calendar import WorkingCalendar
+from connector.clock import now
+from connector.config import Config
+from connector.mappings import Mappings
+from connector.register.db import open_register
+from connector.service import build_portal
+from connector.sync.outbox import outbox_health, push_outbox
+from connector.sync.reconcile import reconcile
+
+
+def run_push(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, dry_run: bool) -> int:
+    """Push the outbox once (or describe it with `dry_run`); print one line per finding."""
+    register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+    portal: Any = None
+    try:
+        if not dry_run:
+            portal = build_portal(cfg, maps)
+        at = now()
+        summary = push_outbox(
+            register,
+            portal,
+            maps,
+            cal,
+            today=at.date(),
+            dry_run=dry_run,
+            origins=cfg.profile.portal_origins,
+            now=at,
+        )
+        for line in summary.lines:
+            _say(line)
+        _say(summary.line())
+        if summary.message:
+            _say(summary.message)
+        health = outbox_health(register, cal, now())
+        if health["due"]:
+            _say(
+                f"Còn {health['due']} thay đổi chưa lên Phần mềm: {health['at_risk']} sắp đến hạn "
+                f"(còn dưới nửa ngày làm việc), {health['late']} đã quá hạn 2 ngày làm việc."
+            )
+    finally:
+        close = getattr(portal, "close", None)
+        if close is not None:
+            close()
+        register.dispose()
+    return 1 if (summary.failed or summary.mapping_broken or summary.stopped) else 0
+
+
+def run_reconcile(cfg: Config, maps: Mappings) -> int:
+    """Compare the register with the portal's list once; print the report."""
+    register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+    portal: Any = None
+    try:
+        portal = build_portal(cfg, maps)
+        report = reconcile(register, portal, maps, cfg.profile)
+        for line in report.lines():
+            _say(line)
+    finally:
+        close = getattr(portal, "close", None)
+        if close is not None:
+            close()
+        register.dispose()
+    return 0
+
+
+def _say(text: str) -> None:
+    """One line for the clerk on stdout (the command-line front end's only output)."""
+    sys.stdout.write(text + "\n")

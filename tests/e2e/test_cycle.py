@@ -1,0 +1,79 @@
+"""`connector sync` as the systemd timer runs it: intake, reconcile and push in one cycle, then --dry-run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connector.demo import _config_text
+from fixtures.simulators.eoffice import DEFAULT_USERS as EOFFICE_USERS
+from fixtures.simulators.eoffice import EOfficeState
+from fixtures.simulators.eoffice import create_app as eoffice_app
+from fixtures.simulators.portal import create_app as portal_app
+from fixtures.simulators.portal.state import DEFAULT_USERS as PORTAL_USERS
+from fixtures.simulators.portal.state import PortalState
+from fixtures.simulators.serve import serve_in_thread
+
+
+@pytest.fixture
+def sites() -> Iterator[tuple[EOfficeState, PortalState, dict[str, str]]]:
+    eoffice, portal = EOfficeState(), PortalState()
+    with serve_in_thread(eoffice_app(eoffice)) as e_url, serve_in_thread(portal_app(portal)) as p_url:
+        yield eoffice, portal, {"eoffice": e_url, "portal": p_url}
+
+
+def _workspace(tmp_path: Path, urls: dict[str, str]) -> Path:
+    users = {"eoffice": next(iter(EOFFICE_USERS)), "portal": next(iter(PORTAL_USERS))}
+    config = tmp_path / "config.toml"
+    config.write_text(_config_text(urls, users), encoding="utf-8")
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        f'CONNECTOR_EOFFICE_PASSWORD = "{EOFFICE_USERS[users["eoffice"]]}"\n'
+        f'CONNECTOR_PORTAL_PASSWORD = "{PORTAL_USERS[users["portal"]]}"\n',
+        encoding="utf-8",
+    )
+    secrets.chmod(0o600)
+    return config
+
+
+def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", "--config", str(config), "sync", *args],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_one_cycle_reads_reconciles_and_pushes(tmp_path: Path, sites) -> None:
+    eoffice, portal, urls = sites
+    config = _workspace(tmp_path, urls)
+    first = _run(config)
+    assert first.returncode == 0, first.stderr
+    assert f"eoffice: {len(eoffice.documents)} văn bản mới" in first.stdout
+    assert "Đối chiếu Phần mềm:" in first.stdout
+    accepted = len(portal.accepted)
+
+    dry = _run(config, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert len(portal.accepted) == accepted
+
+    again = _run(config)
+    assert again.returncode == 0, again.stderr
+    assert "eoffice: 0 văn bản mới" in again.stdout
+    assert len(portal.accepted) == accepted  # nothing changed, nothing sent twice
+
+
+def test_portal_down_fails_the_cycle_in_vietnamese(tmp_path: Path, sites) -> None:
+    _, portal, urls = sites
+    config = _workspace(tmp_path, urls)
+    portal.faults.down = True
+    result = _run(config)
+    assert result.returncode == 1
+    assert "Việc cần làm" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert all(pw not in result.stdout + result.stderr for pw in PORTAL_USERS.values())
