@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
+from tenacity import RetryCallState, wait_exponential
 
 from connector import clock
 from connector.calendar import WorkingCalendar
@@ -40,6 +41,7 @@ WORKING_PERIODS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
 HALF_DAY = timedelta(hours=4)
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=4)
+_WAIT = wait_exponential(multiplier=BACKOFF_FIRST.total_seconds(), max=BACKOFF_MAX.total_seconds())
 MAX_TRANSIENT_IN_A_ROW = 3
 
 HOLD_REVIEW = "nhiệm vụ đang chờ văn thư kiểm tra lại — chưa cập nhật lên Phần mềm"
@@ -312,9 +314,16 @@ def _norm(text: str | None) -> str:
 
 
 def _backoff(attempt: int, retry_after: Any) -> timedelta:
+    """Wait before the next try of a row: the portal's Retry-After, else tenacity's exponential wait.
+
+    The wait outlives the process (it is stored as `next_attempt_at`), so tenacity computes it
+    here instead of sleeping inside a retry loop.
+    """
     if isinstance(retry_after, int | float) and retry_after > 0:
         return min(timedelta(seconds=float(retry_after)), BACKOFF_MAX)
-    return min(BACKOFF_FIRST * 2 ** max(attempt - 1, 0), BACKOFF_MAX)
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
+    state.attempt_number = max(attempt, 1)
+    return timedelta(seconds=_WAIT(state))
 
 
 def _receipt_json(r: Receipt) -> dict[str, Any]:
