@@ -35,30 +35,21 @@ minutes of RFC 2177), else NOOP polling, and says whether new mail arrived.
 
 from __future__ import annotations
 
-import email
 import hashlib
 import imaplib
-import mimetypes
 import re
 import ssl as ssl_lib
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from datetime import datetime
-from email import policy
-from email.message import EmailMessage
-from email.utils import parsedate_to_datetime
-from pathlib import PurePosixPath
 from typing import Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_errors
 
-from adapters.edxml import parse_packet
-from connector.domain import Attachment, RawDocument
+from adapters.mail_message import parse_message
+from connector.domain import RawDocument
 from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError
 from connector.ports import Batch, Failure
 
@@ -70,22 +61,8 @@ FETCH_CHUNK_BYTES = 50_000_000
 FETCH_CHUNK_COUNT = 50
 SCAN_LIMIT = 2000
 DONE_KEYWORD = "$ConnectorDone"
-METADATA_KEYS = (
-    "number", "issuer", "issued_on", "received_on", "subject", "secrecy", "urgency", "due_on", "signer",
-    "doc_type", "arrival_no", "handling_lead", "handling_cooperating", "handling_officer", "handling_due",
-    "handling_note", "business_type", "replaces_ref",
-)  # fmt: skip
-PACKET_KEYS = (
-    "number", "issuer", "issuer_id", "issued_on", "subject", "secrecy", "urgency", "due_on", "signer",
-    "signer_position", "doc_type", "business_type", "business_reason", "replaces_ref", "document_id",
-    "recipient", "place", "priority", "to_places", "steering_type",
-)  # fmt: skip
 _MSGID_KEY = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
 T = TypeVar("T")
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 class MailSource:
@@ -422,100 +399,11 @@ class MailSource:
             ref = ref or "sha256:" + hashlib.sha256(raw).hexdigest()
             self._known[ref] = (uidvalidity, uid)
             try:
-                yield self._parse(raw, ref, internal)
+                yield parse_message(
+                    raw, ref, internal, source=self.name, max_bytes=self._max_bytes, what=self._what
+                )
             except BadDocumentError as exc:
                 yield Failure(ref, exc)
-
-    # -- parsing --------------------------------------------------------------------------------
-
-    def _parse(self, raw: bytes, ref: str, internal: datetime | None) -> list[RawDocument]:
-        msg = email.message_from_bytes(raw, policy=policy.default)
-        assert isinstance(msg, EmailMessage)
-        now = datetime.now(TZ)
-        meta = dict.fromkeys(METADATA_KEYS, "")
-        meta["business_type"] = "new"
-        subject = _header(msg, "Subject")
-        meta["subject"] = subject
-        meta["mail_subject"] = subject
-        meta["message_id"] = ref
-        meta["from"] = _header(msg, "From")
-        meta["to"] = _header(msg, "To")
-        received = _date(msg) or (internal if isinstance(internal, datetime) else None)
-        if received is not None:
-            received = received.astimezone(TZ) if received.tzinfo else received.replace(tzinfo=TZ)
-            meta["received_on"] = received.date().isoformat()
-            meta["received_at"] = received.isoformat(timespec="seconds")
-        body_part = msg.get_body(preferencelist=("plain", "html"))
-        body = _part_text(body_part) if body_part is not None else ""
-        files: list[Attachment] = []
-        packets: list[tuple[str, bytes]] = []
-        for part in msg.walk():
-            if part is body_part or part.is_multipart():
-                continue
-            att = self._attachment(part, ref)
-            if att is None:
-                continue
-            files.append(att)
-            if _is_edxml(att):
-                packets.append((att.name, att.data))
-        extra: list[RawDocument] = []
-        for n, (name, data) in enumerate(packets):
-            docs = parse_packet(
-                data,
-                source=self.name,
-                label=f"«{name}» trong thư {ref}",
-                max_bytes=self._max_bytes,
-                fetched_at=now,
-            )
-            rest = docs
-            if n == 0:
-                first, rest = docs[0], docs[1:]
-                for key in PACKET_KEYS:
-                    value = first.metadata.get(key, "")
-                    if value:
-                        meta[key] = value
-                meta["edxml_ref"] = first.source_ref
-                if first.body.strip():
-                    body = first.body
-                files.extend(first.attachments)
-            for child in rest:
-                extra.append(
-                    RawDocument(
-                        child.source,
-                        child.source_ref,
-                        child.fetched_at,
-                        child.body,
-                        {**child.metadata, "enclosed_in": ref, "received_on": meta["received_on"]},
-                        child.attachments,
-                        child.sha256,
-                    )
-                )
-        meta = {k: _nfc(v) for k, v in meta.items()}
-        doc = RawDocument(self.name, ref, now, _nfc(body), meta, tuple(files), RawDocument.fingerprint(raw))
-        return [doc, *extra]
-
-    def _attachment(self, part: EmailMessage, ref: str) -> Attachment | None:
-        disposition = part.get_content_disposition()
-        try:
-            filename = part.get_filename()
-        except Exception:
-            filename = None
-        if not filename and disposition != "attachment":
-            return None
-        media = part.get_content_type()
-        if disposition == "inline" and not media.startswith("application/"):
-            return None  # logos and pictures inside an HTML body
-        name = PurePosixPath(_nfc(str(filename or "tep-dinh-kem")).replace("\\", "/")).name or "tep-dinh-kem"
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        if len(data) > self._max_bytes:
-            raise BadDocumentError(
-                f"Thư «{ref}» trong {self._what}: tệp đính kèm «{name}» có {len(data)} byte, "
-                f"vượt giới hạn {self._max_bytes} byte."
-            )
-        if media in ("application/octet-stream", "") or media.startswith("text/plain"):
-            media = mimetypes.guess_type(name)[0] or media or "application/octet-stream"
-        return Attachment(name, media, data)
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -537,60 +425,6 @@ def _message_id(header_block: Any) -> str:
     if not match:
         return ""
     return "".join(match.group(1).split())
-
-
-def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a header too broken for the parser: treat as absent
-        value = None
-    if value is None:
-        return ""
-    text = str(value)
-    return _nfc(" ".join(text.split()))
-
-
-def _date(msg: EmailMessage) -> datetime | None:
-    try:
-        header = msg.get("Date")
-        if header is None:
-            return None
-        found = getattr(header, "datetime", None)
-        if isinstance(found, datetime):
-            return found
-        return parsedate_to_datetime(str(header))
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _part_text(part: EmailMessage) -> str:
-    try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, KeyError):
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", errors="replace") if isinstance(payload, bytes) else ""
-    if isinstance(content, bytes):
-        content = content.decode("utf-8", errors="replace")
-    text = str(content)
-    if part.get_content_subtype() == "html":
-        soup = BeautifulSoup(text, "html.parser")
-        for tag in soup(["script", "style", "head"]):
-            tag.decompose()
-        for br in soup.find_all("br"):
-            br.replace_with("\n")
-        text = soup.get_text("\n")
-        lines = [" ".join(line.split()) for line in text.splitlines()]
-        text = "\n".join(line for line in lines if line)
-    return _nfc(text.replace("\r\n", "\n").strip())
-
-
-def _is_edxml(att: Attachment) -> bool:
-    name = att.name.lower()
-    if name.endswith(".edxml"):
-        return True
-    if name.endswith(".xml") or "xml" in att.media_type.lower():
-        return b"edXMLEnvelope" in att.data[:4096]
-    return False
 
 
 __all__ = ["MailSource"]
