@@ -69,6 +69,21 @@ class Document(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+class DocumentRevision(SQLModel, table=True):
+    """A document's previous version, copied here when a new version (new sha256) replaces it."""
+
+    __tablename__ = "document_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    source: str
+    source_ref: str
+    sha256: str | None = None
+    normalised: dict[str, Any] | None = _json()
+    received_at: datetime = _ts()
+    replaced_at: datetime = _ts()
+
+
 class IntakeItem(SQLModel, table=True):
     """The intake ledger: one row per (source, source_ref), with how its handling ended."""
 

@@ -29,7 +29,6 @@ from connector.register.db import Register, open_register
 from connector.register.queries import load_cursor
 from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task
 from connector.sync import RunSummary, sync_source
-from connector.sync.intake import Intake
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, SimDocument, create_app
 from fixtures.simulators.serve import serve_in_thread
 
@@ -338,51 +337,51 @@ def test_kill_9_during_fetch_leaves_nothing_and_the_next_run_takes_everything(
     _exactly_once_after_second_run(config, db, state)
 
 
-def test_crash_between_last_document_and_cursor_repeats_nothing(
-    tmp_path: Path,
-    sim: tuple[EOfficeState, str],
-    maps: Mappings,
-    cal: WorkingCalendar,
-    profile: Profile,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Every document committed, then the process dies before the cursor moves (the window is too
-    small to hit with a real kill): the crash is raised in place of `_finish`, in process, as a
-    BaseException that no handler of the engine catches — like kill -9, nothing after it runs."""
+def test_kill_9_between_last_document_and_cursor_move(tmp_path: Path, sim: tuple[EOfficeState, str]) -> None:
+    """A real `connector sync` killed after its new documents are committed and before the cursor
+    moves. The window is made wide, not faked: the last step before the cursor is fetching again an
+    item that failed in an earlier run, and the site answers slowly."""
     state, url = sim
     config = _workspace(tmp_path, url)
     db = tmp_path / "data" / "register.sqlite3"
-    register = open_register(f"sqlite:///{db}", busy_timeout=5)
+    oldest = min(d.id for d in state.documents.values() if not d.secrecy)
+    state.faults.malformed = {oldest}
+    first = subprocess.run(
+        _cli(config, "eoffice"), env=_env(), capture_output=True, text=True, timeout=60, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    cursor_before = _sqlite_text(db, "SELECT cursor FROM source_cursors")
+    committed_before = _sqlite_count(db, "SELECT count(*) FROM documents")
+    for i in range(3):
+        state.add(_arrival(state, f"3100{i}", f"{4400 + i}/UBND-NNTN", days_after_last=1))
+    state.faults.slow = 0.5
 
-    class Killed(BaseException):
-        pass
-
-    def killed(self: Intake, cursor: object) -> None:
-        raise Killed
-
-    monkeypatch.setattr(Intake, "_finish", killed)
+    proc = subprocess.Popen(
+        _cli(config, "eoffice"), env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
-        with pytest.raises(Killed):
-            _sync(register, maps, cal, profile, url)
-        stored = _count(register, Document)
-        assert _count(register, IntakeItem) == len(state.documents) and stored > 0
-        with register.read() as s:
-            assert load_cursor(s, "eoffice") == {}
-            assert s.exec(select(SyncRun)).one().outcome == "running"
+        deadline = time.monotonic() + 60
+        while _sqlite_count(db, "SELECT count(*) FROM documents") < committed_before + 3:
+            assert proc.poll() is None, "connector sync ended before its documents were committed"
+            assert time.monotonic() < deadline, "the new documents were not committed in time"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
     finally:
-        register.dispose()
-    monkeypatch.undo()
+        proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    assert _sqlite_count(db, "SELECT count(*) FROM documents") == committed_before + 3
+    assert _sqlite_text(db, "SELECT cursor FROM source_cursors") == cursor_before  # not moved
+    assert _sqlite_count(db, "SELECT count(*) FROM sync_runs WHERE outcome = 'running'") == 1
 
+    state.faults.slow = 0
+    state.faults.malformed = set()
     _exactly_once_after_second_run(config, db, state)
-    register = open_register(f"sqlite:///{db}", upgrade=False)
-    try:
-        assert _count(register, Document) == stored
-        with register.read() as s:
-            last = s.exec(select(SyncRun).order_by(SyncRun.id.desc())).first()  # type: ignore[union-attr]
-            assert last is not None and last.outcome == "ok" and last.counts
-            assert last.counts["unchanged"] == len(state.documents) and last.counts["stored"] == 0
-    finally:
-        register.dispose()
+    assert _sqlite_text(db, "SELECT cursor FROM source_cursors") != cursor_before
+
+
+def _sqlite_text(path: Path, sql: str) -> str:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
+        return str(conn.execute(sql).fetchone()[0])
 
 
 def test_progress_line_on_a_terminal_only(tmp_path: Path, sim: tuple[EOfficeState, str]) -> None:
