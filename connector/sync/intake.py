@@ -53,10 +53,10 @@ from connector.register.queries import load_cursor, log_event, save_cursor, star
 from connector.register.tables import IntakeItem, SyncRun
 from connector.sync.store import Store
 
-COUNT_KEYS = ("fetched", "stored", "review", "secret", "unchanged", "failed", "merged")
+COUNT_KEYS = ("fetched", "stored", "review", "secret", "unchanged", "failed", "merged", "revoked")
 MAX_ATTEMPTS = 5
 """How many times an item that failed is fetched again by ref in later runs before a person must act."""
-DONE = frozenset({"stored", "review", "secret"})
+DONE = frozenset({"stored", "review", "secret", "revoked"})
 """Ledger states after which an unchanged document (same sha256) is not handled again."""
 
 Progress = Callable[[int, int | None], None]
@@ -90,6 +90,8 @@ class RunSummary:
         )
         if c["merged"]:
             text += f", {c['merged']} trùng văn bản đã có (đã gộp)"
+        if c["revoked"]:
+            text += f", {c['revoked']} văn bản bị thu hồi"
         if c["unchanged"]:
             text += f", {c['unchanged']} không đổi"
         return text

@@ -47,6 +47,7 @@ MAX_TRANSIENT_IN_A_ROW = 3
 HOLD_REVIEW = "nhiệm vụ đang chờ văn thư kiểm tra lại — chưa cập nhật lên Phần mềm"
 HOLD_SECRET = "văn bản mật — không bao giờ cập nhật lên Phần mềm"
 HOLD_ORIGIN = "nguồn giao «{origin}» không thuộc diện cập nhật lên Phần mềm"
+HOLD_REVOKED = "văn bản đã bị thu hồi — nhiệm vụ không còn được theo dõi, không cập nhật lên Phần mềm"
 HOLD_NO_REF = "chưa khớp với nhiệm vụ trên Phần mềm — chạy connector reconcile"
 
 
@@ -217,6 +218,8 @@ def _has_open_review(s: Session, task: Task) -> bool:
 def _hold_reason(g: _Group, allowed: set[str]) -> str | None:
     if g.doc.secrecy or g.doc.state == "secret_notice":
         return HOLD_SECRET
+    if g.doc.state == "revoked":
+        return HOLD_REVOKED
     if g.task.needs_review or g.open_review:
         return HOLD_REVIEW
     origin = g.task.origin or g.doc.origin

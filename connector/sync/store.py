@@ -4,7 +4,8 @@ Called by `connector.sync.intake` inside the document's write transaction; it ne
 The rules (DESIGN §7) are in the intake module's docstring; this module applies them to rows:
 merge key (issuer, number key, issue date), task upsert by (document, seq) that never touches
 what a clerk recorded, one open review item per document, and the arrival notice of a secret
-document with nothing of its content.
+document with nothing of its content. New versions, revocations and replacements (edXML business
+types) are in `connector.sync.lifecycle`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from sqlmodel import Session, select
 from connector.clock import now, today
 from connector.domain import NormalisedDocument, RawDocument, Secrecy, Urgency
 from connector.normalise import classification_days
-from connector.register.tables import Document, IntakeItem, ReviewItem, StatusChange, Task
+from connector.register.tables import (
+    Document,
+    DocumentRevision,
+    IntakeItem,
+    ReviewItem,
+    StatusChange,
+    Task,
+)
+from connector.sync import lifecycle
 
 if TYPE_CHECKING:
     from connector.sync.intake import Intake
@@ -66,15 +75,27 @@ class Store:
     def run(self) -> str:
         s, item = self.s, self.item
         document = s.get(Document, item.document_id) if item.document_id else None
+        if self.raw.metadata.get("business_type") == "revoke":
+            return lifecycle.revoke(self, document or self._twin())
         if document is None:
             twin = self._twin()
             if twin is not None:
-                return self._merge(twin)
+                outcome = self._merge(twin)
+                lifecycle.replace(self, twin)
+                return outcome
         is_new = document is None
         at = now()
         if document is None:
             document = Document(created_at=at, updated_at=at)
         previous = dict(document.normalised or {})
+        if (
+            not is_new
+            and self.secrecy is None
+            and document.secrecy is None
+            and document.content_sha256
+            and document.content_sha256 != self.raw.sha256
+        ):
+            lifecycle.revise(self, document)
         self._fill(document)
         s.add(document)
         s.flush()
@@ -89,12 +110,14 @@ class Store:
             item.status = "secret"
             s.add(item)
             self._alert(document)
+            lifecycle.replace(self, document)
             return "secret"
         self._tasks(document, previous)
         outcome = self._review(document, is_new=is_new)
         item.status = outcome
         s.add(item)
         self._events(document, outcome, is_new=is_new)
+        lifecycle.replace(self, document)
         return outcome
 
     def _fill(self, document: Document) -> None:
@@ -117,7 +140,8 @@ class Store:
             return
         document.subject = doc.subject
         document.normalised = doc.to_json()
-        document.state = "review" if doc.needs_review else "registered"
+        if document.state not in lifecycle.ENDED:
+            document.state = "review" if doc.needs_review else "registered"
         limits = self.i.profile.time_limits
         days = (
             limits.classify_working_days_complex
@@ -286,6 +310,8 @@ def _drop_content(s: Session, document: Document) -> None:
         return
     for review in s.exec(select(ReviewItem).where(ReviewItem.document_id == document.id)):
         s.delete(review)
+    for revision in s.exec(select(DocumentRevision).where(DocumentRevision.document_id == document.id)):
+        s.delete(revision)  # earlier versions of a now-secret document keep nothing either
     s.flush()
     for task in s.exec(select(Task).where(Task.document_id == document.id)):
         changes = s.exec(

@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("document_revisions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_document_revisions_document_id"), ["document_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_document_revisions_document_id"), ["document_id"], unique=False)
 
 
 def downgrade() -> None:
