@@ -134,6 +134,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_return(args: argparse.Namespace) -> int:
+    """Send one task back on the portal (Điều 6.2): only on this explicit command, with a written reason."""
+    import getpass
+
+    from connector.push_cmd import run_return
+
+    cfg, maps, _cal = load_parts(args)
+    return run_return(cfg, maps, task_id=args.task, reason=args.reason, actor=getpass.getuser())
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the parts that exist against bundled data in a throw-away workspace."""
     from connector.demo import run_demo
@@ -184,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="không đọc, không gửi gì: chỉ in những gì sẽ cập nhật lên Phần mềm",
     )
     p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser(
+        "return", help="trả lại một nhiệm vụ không thuộc chức năng của Sở (Điều 6.2), kèm lý do"
+    )
+    p.add_argument("task", type=int, metavar="TASK", help="số thứ tự nhiệm vụ trong sổ theo dõi")
+    p.add_argument("--reason", required=True, help="lý do trả lại, ghi rõ để gửi cơ quan ban hành")
+    p.set_defaults(func=cmd_return)
 
     p = sub.add_parser("demo", help="chạy thử với dữ liệu mẫu kèm theo")
     p.add_argument("--once", action="store_true", help="chạy một vòng, in tóm tắt rồi thoát")

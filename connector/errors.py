@@ -96,7 +96,7 @@ class MappingError(_ProblemsError):
 class LockHeldError(UserError):
     """Another instance of the service already works on this register."""
 
-    hint = "connector status"
+    hint = "connector check"
 
 
 class RegisterError(ConnectorError, Terminal):

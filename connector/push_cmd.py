@@ -1,4 +1,4 @@
-"""`connector push [--dry-run]` and `connector reconcile`: one run each, Vietnamese summary, exit code.
+"""The portal half of `connector sync`: reconcile, push (or `--dry-run`), and `connector return`.
 
 push: 0 when the run completed (rows held for a clerk or waiting for a retry are not failures),
 1 when a row was refused by the portal or the run stopped (page changed, portal not answering).
@@ -18,7 +18,7 @@ from connector.mappings import Mappings
 from connector.register.db import open_register
 from connector.service import build_portal
 from connector.sync.outbox import outbox_health, push_outbox
-from connector.sync.reconcile import reconcile
+from connector.sync.reconcile import reconcile, return_task
 
 
 def run_push(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, dry_run: bool) -> int:
@@ -78,3 +78,19 @@ def run_reconcile(cfg: Config, maps: Mappings) -> int:
 def _say(text: str) -> None:
     """One line for the clerk on stdout (the command-line front end's only output)."""
     sys.stdout.write(text + "\n")
+
+
+def run_return(cfg: Config, maps: Mappings, *, task_id: int, reason: str, actor: str) -> int:
+    """Send task `task_id` back with `reason`; the event names who did it."""
+    register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+    portal: Any = None
+    try:
+        portal = build_portal(cfg, maps)
+        return_task(register, portal, task_id, reason, actor)
+        _say(f"Đã trả lại nhiệm vụ #{task_id} trên Phần mềm. Lý do: {reason.strip()}")
+    finally:
+        close = getattr(portal, "close", None)
+        if close is not None:
+            close()
+        register.dispose()
+    return 0

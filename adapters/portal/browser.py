@@ -185,7 +185,7 @@ class BrowserPortal:
                 raise PortalRejectedError(
                     f"Đã gửi cập nhật nhiệm vụ {ref} nhưng Phần mềm vẫn hiển thị «{view.task.status_label}»; "
                     "cần kiểm tra trực tiếp trên Phần mềm.",
-                    hint=f"connector rerun {ref}",
+                    hint="connector sync --dry-run",
                 )
             return Receipt(
                 ref,

@@ -166,7 +166,7 @@ class HttpPortal:
             raise PortalRejectedError(
                 f"Đã gửi cập nhật nhiệm vụ {update.portal_ref} nhưng Phần mềm vẫn hiển thị "
                 f"«{view.task.status_label}»; cần kiểm tra trực tiếp trên Phần mềm.",
-                hint=f"connector rerun {update.portal_ref}",
+                hint="connector sync --dry-run",
             )
         message = rc.notice(self.recipe.update, html, "success")
         return Receipt(

@@ -75,7 +75,7 @@ class Register:
             if "locked" in str(exc).lower() or "busy" in str(exc).lower():
                 raise RegisterBusyError(
                     "Sổ theo dõi đang bị một tiến trình khác ghi quá lâu; lần chạy sau sẽ thử lại.",
-                    hint="connector status",
+                    hint="connector check",
                 ) from None
             raise _translate(exc) from None
         except SQLAlchemyError as exc:

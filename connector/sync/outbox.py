@@ -48,7 +48,7 @@ HOLD_REVIEW = "nhiệm vụ đang chờ văn thư kiểm tra lại — chưa c�
 HOLD_SECRET = "văn bản mật — không bao giờ cập nhật lên Phần mềm"
 HOLD_ORIGIN = "nguồn giao «{origin}» không thuộc diện cập nhật lên Phần mềm"
 HOLD_REVOKED = "văn bản đã bị thu hồi — nhiệm vụ không còn được theo dõi, không cập nhật lên Phần mềm"
-HOLD_NO_REF = "chưa khớp với nhiệm vụ trên Phần mềm — chạy connector reconcile"
+HOLD_NO_REF = "chưa khớp với nhiệm vụ trên Phần mềm — chạy connector sync để đối chiếu"
 
 
 @dataclass

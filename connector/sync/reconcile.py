@@ -137,11 +137,11 @@ def return_task(register: Register, portal: Portal, task_id: int, reason: str, a
         task = s.get(Task, task_id)
         doc = s.get(Document, task.document_id) if task else None
     if task is None or doc is None:
-        raise UserError(f"Không có nhiệm vụ #{task_id} trong sổ theo dõi.", hint="connector status")
+        raise UserError(f"Không có nhiệm vụ #{task_id} trong sổ theo dõi.", hint="connector check")
     if not task.portal_ref:
         raise UserError(
             f"Nhiệm vụ #{task_id} chưa khớp với nhiệm vụ trên Phần mềm; chưa thể trả lại.",
-            hint="connector reconcile",
+            hint="connector sync",
         )
     portal.return_task(task.portal_ref, text)
     with register.write() as s:

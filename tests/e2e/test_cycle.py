@@ -9,8 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from connector.demo import _config_text
+from connector.register.db import open_register
+from connector.register.tables import Task
 from fixtures.simulators.eoffice import DEFAULT_USERS as EOFFICE_USERS
 from fixtures.simulators.eoffice import EOfficeState
 from fixtures.simulators.eoffice import create_app as eoffice_app
@@ -41,12 +44,16 @@ def _workspace(tmp_path: Path, urls: dict[str, str]) -> Path:
     return config
 
 
-def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
     return subprocess.run(
-        [sys.executable, "-m", "connector.cli", "--config", str(config), "sync", *args],
+        [sys.executable, "-m", "connector.cli", "--config", str(config), *args],
         capture_output=True, text=True, env=env, timeout=120, check=False,
     )  # fmt: skip
+
+
+def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return _cli(config, "sync", *args)
 
 
 def test_one_cycle_reads_reconciles_and_pushes(tmp_path: Path, sites) -> None:
@@ -77,3 +84,31 @@ def test_portal_down_fails_the_cycle_in_vietnamese(tmp_path: Path, sites) -> Non
     assert "Việc cần làm" in result.stderr
     assert "Traceback" not in result.stderr
     assert all(pw not in result.stdout + result.stderr for pw in PORTAL_USERS.values())
+
+
+def test_return_only_by_explicit_command_with_a_reason(tmp_path: Path, sites) -> None:
+    _, portal, urls = sites
+    config = _workspace(tmp_path, urls)
+    assert _run(config).returncode == 0
+    register = open_register(f"sqlite:///{tmp_path / 'data' / 'register.sqlite3'}", upgrade=False)
+    ref = sorted(portal.tasks)[0]
+    try:
+        with register.write() as s:
+            task = s.exec(select(Task)).first()
+            assert task is not None
+            task.portal_ref = ref
+            s.add(task)
+            task_id = task.id
+    finally:
+        register.dispose()
+    assert portal.returned == []  # a whole cycle never sends anything back by itself
+
+    blank = _cli(config, "return", str(task_id), "--reason", "   ")
+    assert blank.returncode == 2 and "Phải ghi rõ lý do" in blank.stderr
+    assert portal.returned == []
+
+    reason = "Nội dung thuộc chức năng của Sở Y tế, đề nghị chuyển cơ quan khác thực hiện."
+    done = _cli(config, "return", str(task_id), "--reason", reason)
+    assert done.returncode == 0, done.stderr
+    assert [(r.portal_ref, r.reason) for r in portal.returned] == [(ref, reason)]
+    assert "Đã trả lại nhiệm vụ" in done.stdout
