@@ -136,7 +136,11 @@ def _one_cycle(config_file: Path) -> str:
         f"{states['secret_notice']} văn bản mật chỉ ghi thông báo đến).",
         f"Nhiệm vụ trong sổ: {len(tasks)}, trong đó {sum(t.concerns_us for t in tasks)} liên quan đến Sở.",
         *(f"  - {label}: {n}" for label, n in by_status.most_common()),
-        *(["Ví dụ lý do cần kiểm tra:", *(f"  - {r[0]}" for r in reasons if r)] if reasons else []),
+        *(
+            ["Ví dụ lý do cần kiểm tra:", *(f"  - {r}" for r in dict.fromkeys(r[0] for r in reasons if r))]
+            if reasons
+            else []
+        ),
         f"Phần mềm theo dõi chỉ đạo điều hành: {len(portal_tasks)} nhiệm vụ giao cho Sở.",
         *(f"  - {label}: {n}" for label, n in by_label.most_common()),
         f"Hôm nay {now:%d/%m/%Y} là {'ngày làm việc' if cal.is_working(now.date()) else 'ngày nghỉ'}; "
