@@ -313,9 +313,21 @@ def _variants(name: str) -> tuple[str, ...]:
     out.append(swapped)
     out.append(re.sub(r"(?i)^UBND\b", "Ủy ban nhân dân", name))
     for v in list(out):
-        out.append(re.sub(r"(?i)\s+tỉnh(?:\s+(?:Kon Tum|Quảng Ngãi))?$", "", v))
+        out.append(_without_province(v))
         out.append(re.sub(r"(?i)\bTP\.?\s", "thành phố ", v))
     return tuple(dict.fromkeys(o.strip() for o in out if o.strip()))
+
+
+_PROVINCE_TAIL = re.compile(r"(?i)\s+tỉnh((?:\s+\w[\w'’-]*)*)$")
+
+
+def _without_province(name: str) -> str:
+    """ "Sở Tư pháp tỉnh Quảng Ngãi" → "Sở Tư pháp": drop a trailing "tỉnh" and the capitalised place name
+    after it, whatever the province (its names live in mappings/, not here); the date picks the body."""
+    m = _PROVINCE_TAIL.search(name)
+    if m is None or not all(word[0].isupper() for word in m.group(1).split()):
+        return name
+    return name[: m.start()]
 
 
 def lexicon(maps: Mappings) -> Lexicon:
