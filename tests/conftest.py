@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import structlog
 from sqlalchemy import create_engine, text
 
 from connector.calendar import WorkingCalendar
+from connector.config import Profile
 from connector.mappings import Mappings, load_all
 from tests.pg_server import postgres_url
 
@@ -31,6 +33,13 @@ def _isolate(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def maps() -> Mappings:
     return load_all(ROOT / "mappings")
+
+
+@pytest.fixture(scope="session")
+def profile() -> Profile:
+    """The agriculture 2022 department profile, as shipped in mappings/profiles/."""
+    path = ROOT / "mappings" / "profiles" / "nong-nghiep-2022.toml"
+    return Profile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tomllib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -35,12 +34,6 @@ from fixtures.simulators.serve import serve_in_thread
 ROOT = Path(__file__).resolve().parents[2]
 PACKETS = ROOT / "fixtures" / "documents" / "edxml"
 USER, PASSWORD = next(iter(DEFAULT_USERS.items()))
-
-
-@pytest.fixture(scope="module")
-def profile() -> Profile:
-    path = ROOT / "mappings" / "profiles" / "nong-nghiep-2022.toml"
-    return Profile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
 @pytest.fixture

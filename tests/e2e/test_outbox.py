@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -63,12 +62,6 @@ def recipe() -> dict[str, Any]:
 def portal(sim: Sim, recipe: dict[str, Any]) -> Iterator[HttpPortal]:
     with HttpPortal(sim.url, USER, PASSWORD, recipe, timeout=30) as p:
         yield p
-
-
-@pytest.fixture(scope="module")
-def profile() -> Profile:
-    with (ROOT / "mappings" / "profiles" / "nong-nghiep-2022.toml").open("rb") as fh:
-        return Profile.model_validate(tomllib.load(fh))
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import tomllib
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,12 +43,6 @@ def sim() -> Iterator[tuple[EOfficeState, str]]:
     state = EOfficeState()
     with serve_in_thread(create_app(state)) as url:
         yield state, url
-
-
-@pytest.fixture(scope="module")
-def profile() -> Profile:
-    path = ROOT / "mappings" / "profiles" / "nong-nghiep-2022.toml"
-    return Profile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ with both routes recorded; reading either route again adds nothing."""
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -43,11 +42,6 @@ def register(tmp_path: Path) -> Iterator[Register]:
     reg.dispose()
 
 
-def _profile() -> Profile:
-    path = ROOT / "mappings" / "profiles" / "nong-nghiep-2022.toml"
-    return Profile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-
-
 def _mail(dovecot: Dovecot, mailbox: str, subject: str, body: str) -> None:
     msg = EmailMessage()
     msg["From"] = "vanthu@ubnd.example.vn"
@@ -63,13 +57,12 @@ def _mail(dovecot: Dovecot, mailbox: str, subject: str, body: str) -> None:
 
 
 def test_same_directive_by_eoffice_and_mail_is_one_document(
-    dovecot: Dovecot, register: Register, maps: Mappings, cal: WorkingCalendar
+    dovecot: Dovecot, register: Register, maps: Mappings, cal: WorkingCalendar, profile: Profile
 ) -> None:
     state = EOfficeState()
     doc = next(d for d in state.documents.values() if not d.secrecy and d.number.endswith("UBND-NNTN"))
     mailbox = f"T{uuid.uuid4().hex[:10]}"
     _mail(dovecot, mailbox, f"Gửi văn bản số {doc.number}", doc.content)
-    profile = _profile()
 
     with serve_in_thread(create_app(state)) as url:
         eoffice = EOfficeSource("eoffice", url, USER, PASSWORD, maps.recipes["eoffice"])
