@@ -156,15 +156,6 @@ class Message:
 
 
 @dataclass(frozen=True)
-class Deadline:
-    """A task's time limit as found in the text; `on` is None for "không có thời hạn"."""
-
-    on: date | None = None
-    at: time | None = None
-    text: str | None = None
-
-
-@dataclass(frozen=True)
 class NormalisedTask:
     """One task of a directive, with the keys of DESIGN §9 (`flags` hold machine-readable doubts)."""
 

@@ -2,8 +2,8 @@
 
 Old and new tone placement ("hoà"/"hòa", "Uỷ"/"Ủy", "thuỷ"/"thủy"), upper/lower case, the
 look-alike "Ð" (U+00D0) for "Đ", and runs of spaces all compare equal after `fold`. Tone marks
-are dropped while vowel shapes (â, ê, ô, ơ, ư, ă) and đ are kept, so "Sở Tư pháp" still differs
-from "Sở Tu phap"-style ASCII only by shape, which `fold_ascii` removes too when needed.
+are dropped while vowel shapes (â, ê, ô, ơ, ư, ă) and đ are kept, so words that differ by more
+than their tone still differ.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 import unicodedata
 
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_ALL_MARKS_RE = re.compile(r"[\u0300-\u036f]")
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -26,9 +25,3 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFD", nfc(text).lower())
     kept = "".join(ch for ch in decomposed if ch not in _TONE_MARKS)
     return _SPACE_RE.sub(" ", unicodedata.normalize("NFC", kept)).strip()
-
-
-def fold_ascii(text: str) -> str:
-    """`fold` without any diacritic at all (đ → d): for text that lost its accents (subjects, IMAP)."""
-    decomposed = unicodedata.normalize("NFD", fold(text).replace("đ", "d"))
-    return _ALL_MARKS_RE.sub("", decomposed)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from connector.clock import now
 from connector.domain import TaskFacts
@@ -117,9 +117,3 @@ def log_event(
     )
     session.add(event)
     return event
-
-
-def pending_outbox(session: Session) -> list[OutboxItem]:
-    """Outbox rows not yet confirmed by the portal, oldest due first."""
-    stmt = select(OutboxItem).where(OutboxItem.state == "pending").order_by(OutboxItem.due_by)  # type: ignore[arg-type]
-    return list(session.exec(stmt))
