@@ -144,6 +144,69 @@ def cmd_return(args: argparse.Namespace) -> int:
     return run_return(cfg, maps, task_id=args.task, reason=args.reason, actor=getpass.getuser())
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """The service: every job on its schedule plus the dashboard, until SIGTERM (single instance)."""
+    from connector.scheduler import run_service
+
+    cfg, maps, cal = load_parts(args)
+    return run_service(cfg, maps, cal)
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    """Fetch one document again from its source, show what changed, store it and push its tasks."""
+    from connector.rerun_cmd import run_rerun
+
+    cfg, maps, cal = load_parts(args)
+    return run_rerun(cfg, maps, cal, ref=args.ref)
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    """The sync log: runs and per-document events, newest last."""
+    from connector.log_cmd import run_log
+
+    cfg = load_config(args, need_secrets=False)
+    return run_log(cfg, since=args.since, doc=args.doc, failed=args.failed, as_json=args.json)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Last run of each job, task counts by status, outbox due / at risk / late, review queue."""
+    from connector.log_cmd import run_status
+
+    cfg, maps, cal = load_parts(args, need_secrets=False)
+    return run_status(cfg, maps, cal, as_json=args.json)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write one periodic report (.xlsx) in the Phụ lục layout."""
+    from connector.reports.cli import run_report
+
+    cfg, maps, cal = load_parts(args, need_secrets=False)
+    return run_report(cfg, maps, cal, kind=args.kind, period=args.period, out=args.out)
+
+
+def cmd_export_excel(args: argparse.Namespace) -> int:
+    """Write the register to an Excel workbook with the Điều 5 columns."""
+    from connector.excel.cli import run_export
+
+    cfg, maps, cal = load_parts(args, need_secrets=False)
+    return run_export(cfg, maps, cal, out=args.file)
+
+
+def cmd_import_excel(args: argparse.Namespace) -> int:
+    """Take an office's existing Excel register into the register (a second import adds nothing)."""
+    from connector.excel.cli import run_import
+
+    cfg, maps, cal = load_parts(args, need_secrets=False)
+    return run_import(cfg, maps, cal, path=args.file)
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    """Ask for a password twice and print its argon2 hash for a [[web.user]] entry."""
+    from connector.web.auth import run_hash_password
+
+    return run_hash_password()
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the parts that exist against bundled data in a throw-away workspace."""
     from connector.demo import run_demo
@@ -201,6 +264,42 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("task", type=int, metavar="TASK", help="số thứ tự nhiệm vụ trong sổ theo dõi")
     p.add_argument("--reason", required=True, help="lý do trả lại, ghi rõ để gửi cơ quan ban hành")
     p.set_defaults(func=cmd_return)
+
+    p = sub.add_parser("run", help="chạy dịch vụ: mọi việc theo lịch và trang theo dõi (chỉ một bản chạy)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("rerun", help="lấy lại một văn bản từ nguồn, cho biết thay đổi, lưu và cập nhật")
+    p.add_argument("ref", metavar="REF", help="số hiệu văn bản, mã văn bản ở nguồn, hoặc số nhiệm vụ")
+    p.set_defaults(func=cmd_rerun)
+
+    p = sub.add_parser("log", help="nhật ký đồng bộ: các lần chạy và từng văn bản")
+    p.add_argument("--since", type=_parse_date, default=None, metavar="YYYY-MM-DD", help="từ ngày này")
+    p.add_argument("--doc", default=None, metavar="REF", help="chỉ dòng của một văn bản")
+    p.add_argument("--failed", action="store_true", help="chỉ các lỗi")
+    p.add_argument("--json", action="store_true", help="mỗi dòng một đối tượng JSON")
+    p.set_defaults(func=cmd_log)
+
+    p = sub.add_parser("status", help="lần chạy gần nhất, số nhiệm vụ, việc chờ cập nhật, chờ kiểm tra")
+    p.add_argument("--json", action="store_true", help="in JSON")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("report", help="lập báo cáo định kỳ (.xlsx) theo mẫu Phụ lục")
+    p.add_argument("kind", choices=["monthly", "quarterly", "half-year", "annual"], metavar="KIND",
+                   help="monthly | quarterly | half-year | annual")  # fmt: skip
+    p.add_argument("--period", default=None, metavar="P", help="kỳ báo cáo: 2026-11, 2026-Q4, 2026-H2, 2026")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE.xlsx", help="tệp kết quả")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("export-excel", help="xuất sổ theo dõi ra tệp Excel (các cột theo Điều 5)")
+    p.add_argument("file", type=Path, metavar="FILE", help="tệp .xlsx sẽ ghi")
+    p.set_defaults(func=cmd_export_excel)
+
+    p = sub.add_parser("import-excel", help="nhập sổ theo dõi Excel sẵn có (nhập lại không ghi trùng)")
+    p.add_argument("file", type=Path, metavar="FILE", help="tệp .xlsx của Văn phòng")
+    p.set_defaults(func=cmd_import_excel)
+
+    p = sub.add_parser("hash-password", help="tạo mã băm mật khẩu cho một tài khoản trang theo dõi")
+    p.set_defaults(func=cmd_hash_password)
 
     p = sub.add_parser("demo", help="chạy thử với dữ liệu mẫu kèm theo")
     p.add_argument("--once", action="store_true", help="chạy một vòng, in tóm tắt rồi thoát")

@@ -17,10 +17,11 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -31,6 +32,7 @@ from connector.tomlfile import locate, read_toml, validate
 
 ENV_PREFIX = "CONNECTOR_"
 _SECRET_KEY_WORDS = ("password", "passwd", "secret", "token", "mat_khau")
+_NOT_SECRET_SUFFIXES = ("_env", "_file", "_hash")  # a variable's name, a path, an argon2 hash
 
 
 class _Strict(BaseModel):
@@ -120,9 +122,56 @@ class PortalSettings(_Strict):
     chromium_path: Path = Path("/usr/bin/chromium")
 
 
+class WebUser(_Strict):
+    """A dashboard account. Only the argon2 hash is stored (`connector hash-password` makes one)."""
+
+    name: str = Field(pattern=r"^[a-z0-9._-]+$")
+    full_name: str = ""
+    password_hash: str = Field(pattern=r"^\$argon2(id|i|d)\$")
+
+
 class WebSettings(_Strict):
+    enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8765, ge=1, le=65535)
+    session_hours: int = Field(8, ge=1, le=168)
+    user: list[WebUser] = []
+
+
+class SchedulerSettings(_Strict):
+    """When `connector run` does each job (Asia/Ho_Chi_Minh). Source polls use each source's interval."""
+
+    misfire_grace_hours: int = Field(12, ge=1)
+    push_interval_minutes: int = Field(5, ge=1)
+    reconcile_at: time = time(6, 30)
+    reminders_at: time = time(7, 30)
+    reports_at: time = time(8, 0)
+    heartbeat_minutes: int = Field(5, ge=1)
+    alert_after_hours: float = Field(24, gt=0)
+
+
+class SmtpSettings(_Strict):
+    """The outgoing mail server for reminders to units and alerts to the admin."""
+
+    host: str = Field(min_length=1)
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = Field(None, pattern=r"^CONNECTOR_[A-Z0-9_]+$")
+    sender: EmailStr
+    admin_email: EmailStr | None = None
+    timeout_seconds: float = Field(30, gt=0)
+
+
+class RemindersSettings(_Strict):
+    enabled: bool = True
+    days_before: int = Field(3, ge=0, le=30)
+
+
+class ReportsSettings(_Strict):
+    folder: Path = Path("reports")
+    signer_title: str = "GIÁM ĐỐC"
+    signer_name: str = ""
 
 
 class Settings(_Strict):
@@ -136,6 +185,10 @@ class Settings(_Strict):
     source: list[SourceSettings] = []
     portal: PortalSettings | None = None
     web: WebSettings = WebSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    smtp: SmtpSettings | None = None
+    reminders: RemindersSettings = RemindersSettings()
+    reports: ReportsSettings = ReportsSettings()
 
     @model_validator(mode="after")
     def _source_names_unique(self) -> Settings:
@@ -203,6 +256,11 @@ class Config:
     @property
     def log_file(self) -> Path:
         f = self.settings.log.file
+        return f if f.is_absolute() else self.data_dir / f
+
+    @property
+    def reports_dir(self) -> Path:
+        f = self.settings.reports.folder
         return f if f.is_absolute() else self.data_dir / f
 
     @property
@@ -289,6 +347,8 @@ def _needed_secrets(settings: Settings) -> list[tuple[tuple[str | int, ...], str
             needed.append((("source", i, "password_env"), name))
     if settings.portal and settings.portal.enabled:
         needed.append((("portal", "password_env"), settings.portal.password_env))
+    if settings.smtp and settings.smtp.password_env:
+        needed.append((("smtp", "password_env"), settings.smtp.password_env))
     if settings.database.password_env:
         needed.append((("database", "password_env"), settings.database.password_env))
     return needed
@@ -411,7 +471,7 @@ def _secret_looking_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]
             for i, item in enumerate(value):
                 if isinstance(item, Mapping):
                     found += _secret_looking_keys(item, f"{dotted}.{i}.")
-        elif any(w in key.lower() for w in _SECRET_KEY_WORDS) and not key.endswith(("_env", "_file")):
+        elif any(w in key.lower() for w in _SECRET_KEY_WORDS) and not key.endswith(_NOT_SECRET_SUFFIXES):
             found.append(dotted)
     return found
 

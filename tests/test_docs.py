@@ -28,7 +28,8 @@ def _fields(model: type[BaseModel], prefix: str = "") -> set[str]:
 def test_every_setting_appears_in_example_config() -> None:
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     keys = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, flags=re.MULTILINE))
-    keys |= set(re.findall(r"^\[\[?([a-z_]+)\]\]?", text, flags=re.MULTILINE))
+    tables = re.findall(r"^#?\s*\[\[?([a-z_.]+)\]\]?", text, flags=re.MULTILINE)
+    keys |= {table.rsplit(".", 1)[-1] for table in tables}
     missing = {name for name in _fields(Settings) if name.rsplit(".", 1)[-1] not in keys}
     assert missing == set()
 

@@ -93,6 +93,21 @@ def start_run(session: Session, job: str) -> SyncRun:
     return run
 
 
+def finish_run(
+    session: Session, run_id: int, *, outcome: str, message: str, counts: Mapping[str, int] | None = None
+) -> SyncRun:
+    """Close a sync-log run with its outcome ("ok", "partial", "failed", "skipped") and Vietnamese message."""
+    run = session.get(SyncRun, run_id)
+    if run is None:
+        raise LookupError(f"sync run {run_id} not found")
+    run.finished_at = now()
+    run.outcome = outcome
+    run.message = message
+    run.counts = dict(counts or {})
+    session.add(run)
+    return run
+
+
 def log_event(
     session: Session,
     *,

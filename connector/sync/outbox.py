@@ -379,7 +379,7 @@ def _close_run(register: Register, summary: PushSummary) -> None:
         run = s.get(SyncRun, summary.run_id)
         assert run is not None
         run.finished_at = clock.now()
-        run.outcome = "failed" if summary.mapping_broken else "completed"
+        run.outcome = "failed" if summary.mapping_broken else "ok"
         run.counts = summary.counts()
         run.message = summary.message or summary.line()
         s.add(run)

@@ -112,7 +112,7 @@ def reconcile(register: Register, portal: Portal, maps: Mappings, profile: Profi
         report.portal_only = [pt for pt in portal_tasks if pt.portal_ref not in claimed]
         run_row = s.get(SyncRun, run.id)
         assert run_row is not None
-        run_row.finished_at, run_row.outcome = clock.now(), "completed"
+        run_row.finished_at, run_row.outcome = clock.now(), "ok"
         run_row.counts = {
             "portal": report.portal_total,
             "matched": report.matched,

@@ -32,7 +32,22 @@ def test_help_lists_only_working_commands(tmp_path: Path) -> None:
     result = run("--help", cwd=tmp_path)
     assert result.returncode == 0
     listed = set(re.findall(r"^    (\S+)\s", result.stdout, flags=re.MULTILINE))
-    assert listed == {"check", "calendar", "parse", "demo", "sync", "return"}
+    assert listed == {
+        "check",
+        "calendar",
+        "parse",
+        "demo",
+        "sync",
+        "return",
+        "run",
+        "rerun",
+        "log",
+        "status",
+        "report",
+        "export-excel",
+        "import-excel",
+        "hash-password",
+    }
     for command in listed:
         assert run(command, "--help", cwd=tmp_path).returncode == 0
 
