@@ -117,6 +117,7 @@ def log_event(
     level: str = "info",
     source: str | None = None,
     document_ref: str | None = None,
+    document_id: int | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> Event:
     """Add one Vietnamese sync-log line (the same event also goes to the JSON log file)."""
@@ -127,6 +128,7 @@ def log_event(
         kind=kind,
         source=source,
         document_ref=document_ref,
+        document_id=document_id,
         message=message,
         detail=dict(detail) if detail else None,
     )

@@ -208,6 +208,7 @@ class Event(SQLModel, table=True):
     kind: str
     source: str | None = None
     document_ref: str | None = Field(default=None, index=True)
+    document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
     message: str
     detail: dict[str, Any] | None = _json()
 
