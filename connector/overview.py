@@ -1,0 +1,152 @@
+"""Read-only views of the register shared by `connector status`, `connector log`, the dashboard, alerts.
+
+One place answers "how is the service doing" so the command line, the web page and the admin's
+alert e-mail can never disagree. Every function takes an open session from `Register.read()` and
+writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from connector.clock import TZ
+from connector.domain import Status
+from connector.register.queries import task_facts
+from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task
+from connector.status import derive_status
+from connector.sync.store import number_key
+
+OK_OUTCOMES = ("ok", "partial", "skipped")
+"""A run that did its work (a `partial` run stored what it could; the rest is in the log)."""
+
+FAILED_LEVELS = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class JobState:
+    """The last run of one job and the last time it did its work."""
+
+    job: str
+    last_started: datetime
+    last_finished: datetime | None
+    last_outcome: str
+    last_message: str | None
+    last_ok_at: datetime | None
+
+
+def job_states(session: Session) -> list[JobState]:
+    """One row per job that ever ran, sorted by name."""
+    last_ids = select(func.max(SyncRun.id)).group_by(SyncRun.job)
+    last = {r.job: r for r in session.exec(select(SyncRun).where(col(SyncRun.id).in_(last_ids)))}
+    ok_stmt = (
+        select(SyncRun.job, func.max(SyncRun.finished_at))
+        .where(col(SyncRun.outcome).in_(OK_OUTCOMES))
+        .group_by(SyncRun.job)
+    )
+    last_ok = {job: at for job, at in session.exec(ok_stmt)}
+    return [
+        JobState(
+            job=name,
+            last_started=run.started_at,
+            last_finished=run.finished_at,
+            last_outcome=run.outcome,
+            last_message=run.message,
+            last_ok_at=_aware(last_ok.get(name)),
+        )
+        for name, run in sorted(last.items())
+    ]
+
+
+def stale_jobs(
+    states: Iterable[JobState], expected: Iterable[str], *, now: datetime, hours: float, since: datetime
+) -> list[str]:
+    """Jobs in `expected` with no successful run in the last `hours` (counted from `since` at the
+    earliest, the service's start, so a fresh install does not alarm before a job could run)."""
+    by_job = {s.job: s for s in states}
+    limit = timedelta(hours=hours)
+    stale = []
+    for job in expected:
+        last_ok = by_job[job].last_ok_at if job in by_job else None
+        reference = max(last_ok or since, since)
+        if now - reference > limit:
+            stale.append(job)
+    return stale
+
+
+def task_counts(session: Session, today: date) -> dict[str, int]:
+    """Tasks of the department by derived status (Điều 5e), every status listed even when 0.
+
+    Counted: tasks that concern us, of documents still in force (not revoked or replaced).
+    Secret documents have no tasks in the register at all (DESIGN §7).
+    """
+    stmt = (
+        select(Task)
+        .join(Document, col(Task.document_id) == Document.id)
+        .where(Task.concerns_us == True, Document.state == "registered")  # noqa: E712 (SQL)
+    )
+    counts = Counter(str(derive_status(task_facts(t), today)) for t in session.exec(stmt))
+    return {str(s): counts.get(str(s), 0) for s in Status}
+
+
+def review_open(session: Session) -> int:
+    """How many review items wait for a clerk."""
+    stmt = select(func.count()).select_from(ReviewItem).where(ReviewItem.state == "open")
+    return int(session.exec(stmt).one())
+
+
+def find_documents(session: Session, ref: str) -> list[Document]:
+    """Documents a clerk may mean by `ref`: a source's reference, a document number (any spelling
+    the normaliser accepts), or a task id ("12" or "#12"). Several matches are returned, so the
+    caller can ask which one instead of guessing."""
+    ref = ref.strip()
+    found: dict[int, Document] = {}
+    by_route = select(Document).join(IntakeItem, col(IntakeItem.document_id) == Document.id)
+    for doc in session.exec(by_route.where(IntakeItem.source_ref == ref)):
+        found.setdefault(doc.id or 0, doc)
+    key = number_key(ref)
+    conditions = [Document.number == ref] + ([Document.number_key == key] if key else [])
+    for doc in session.exec(select(Document).where(or_(*conditions))):
+        found.setdefault(doc.id or 0, doc)
+    digits = ref.removeprefix("#")
+    if digits.isdigit():
+        task = session.get(Task, int(digits))
+        doc = session.get(Document, task.document_id) if task else None
+        if doc is not None:
+            found.setdefault(doc.id or 0, doc)
+    return list(found.values())
+
+
+def events(
+    session: Session,
+    *,
+    since: date | None = None,
+    document_ids: Iterable[int] | None = None,
+    failed: bool = False,
+    limit: int | None = None,
+) -> list[Event]:
+    """Sync-log lines, oldest first; `limit` keeps the newest ones."""
+    stmt = select(Event)
+    if since is not None:
+        stmt = stmt.where(Event.at >= datetime.combine(since, time(0), TZ))
+    if document_ids is not None:
+        stmt = stmt.where(col(Event.document_id).in_(list(document_ids)))
+    if failed:
+        stmt = stmt.where(col(Event.level).in_(FAILED_LEVELS))
+    stmt = stmt.order_by(col(Event.id).desc())
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(reversed(session.exec(stmt).all()))
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """Aggregates bypass the column type, so the database hands back naive UTC (or, SQLite, a string)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
