@@ -35,6 +35,7 @@ def run_check(config_path: Path) -> int:
         maps = load_all(mappings_dir)
     except MappingError as exc:
         problems.extend(exc.problems)
+    problems.extend(p for p in _check_excel_map(mappings_dir) if p not in problems)  # a syntax error: once
     if cfg and maps:
         problems.extend(_cross_checks(cfg, maps, str(config_path)))
     register_line = _check_register(cfg) if cfg else None
@@ -102,6 +103,19 @@ def _cross_checks(cfg: Config, maps: Mappings, config_file: str) -> list[Problem
                 )
             )
     return found
+
+
+def _check_excel_map(mappings_dir: Path) -> list[Problem]:
+    """mappings/excel.toml (read by import-excel), validated when present, each problem with its line."""
+    from connector.excel.settings import FILE_NAME, load_excel_map
+
+    if not (mappings_dir / FILE_NAME).exists():
+        return []
+    try:
+        load_excel_map(mappings_dir)
+    except MappingError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _check_register(cfg: Config) -> tuple[bool, str]:

@@ -141,6 +141,29 @@ class PortalRejectedError(PortalError, Terminal):
     """The portal refused the update (validation, duplicate, permission)."""
 
 
+class NotifierError(ConnectorError):
+    """The outgoing mail server failed; subclasses say whether a retry can help."""
+
+    hint = "connector check"
+    maybe_delivered = False
+
+
+class NotifierUnavailableError(NotifierError, Transient):
+    """Nothing was delivered and a later try may work: server down, timeout, 4xx answer."""
+
+
+class NotifierRejectedError(NotifierError, Terminal):
+    """Nothing was delivered and retrying cannot help: login refused, address refused, 5xx answer."""
+
+
+class NotifierUncertainError(NotifierError, Terminal):
+    """The connection broke while the message was handed over: it may or may not have gone out.
+
+    The claim ledger reads `maybe_delivered` and never resends such a message by itself."""
+
+    maybe_delivered = True
+
+
 class MappingMismatchError(ConnectorError, Terminal):
     """A page no longer matches its recipe in mappings/: the site changed, an admin must update it."""
 

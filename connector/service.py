@@ -13,13 +13,14 @@ from typing import Any
 from connector.config import Config, EdxmlSourceSettings, EOfficeSourceSettings, MailSourceSettings
 from connector.errors import ConfigError, Problem
 from connector.mappings import Mappings
-from connector.ports import Portal, Source
+from connector.ports import Notifier, Portal, Source
 
 ADAPTERS: dict[str, str] = {
     "eoffice": "adapters.eoffice:EOfficeSource",
     "edxml": "adapters.edxml:EdxmlDropFolder",
     "mail": "adapters.mail:MailSource",
     "portal": "adapters.portal.http:HttpPortal",
+    "smtp": "adapters.smtp:SmtpNotifier",
 }
 
 
@@ -88,3 +89,20 @@ def build_portal(cfg: Config, maps: Mappings) -> Portal:
         "status_values": {s.portal_label: s.portal_value for s in maps.statuses},
     }
     return cls(str(settings.base_url), settings.username, cfg.secret(settings.password_env), recipe)  # type: ignore[no-any-return]
+
+
+def build_notifier(cfg: Config) -> Notifier | None:
+    """The outgoing mail server, or None when config.toml has no [smtp] table (no mail is sent)."""
+    settings = cfg.settings.smtp
+    if settings is None:
+        return None
+    cls = _adapter("smtp", "smtp")
+    return cls(  # type: ignore[no-any-return]
+        settings.host,
+        settings.port,
+        sender=str(settings.sender),
+        security=settings.security,
+        username=settings.username,
+        password=cfg.secret(settings.password_env) if settings.password_env else None,
+        timeout=settings.timeout_seconds,
+    )

@@ -72,7 +72,8 @@ class Register:
                 yield session
                 session.commit()
         except OperationalError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            driver = str(exc.orig).lower()  # the driver's own words, not the SQL (a value may say "locked")
+            if "locked" in driver or "busy" in driver:
                 raise RegisterBusyError(
                     "Sổ theo dõi đang bị một tiến trình khác ghi quá lâu; lần chạy sau sẽ thử lại.",
                     hint="connector check",

@@ -117,6 +117,7 @@ class Task(SQLModel, table=True):
     summary: str
     lead_unit_code: str | None = Field(default=None, index=True)
     lead_unit_name: str | None = None
+    handling_unit_code: str | None = Field(default=None, index=True)  # the phòng the Director assigned
     cooperating_units: list[dict[str, Any]] | None = _json()
     tracker: str | None = None
     deadline: date | None = Field(default=None, index=True)
@@ -224,7 +225,12 @@ class SourceCursor(SQLModel, table=True):
 
 
 class ReminderSent(SQLModel, table=True):
-    """One reminder e-mail per unit per day and kind, so a restart never sends it twice."""
+    """One reminder e-mail per unit per day and kind, so a restart never sends it twice.
+
+    The row is claimed ("sending") and committed before the e-mail goes out, then marked "sent";
+    a "sending" row found later means a crash in between and is never resent. "failed" means
+    nothing was delivered, so a later run that day may claim it again.
+    """
 
     __tablename__ = "reminders_sent"
     __table_args__ = (UniqueConstraint("unit_code", "day", "kind", name="uq_reminder_unit_day_kind"),)
@@ -235,3 +241,5 @@ class ReminderSent(SQLModel, table=True):
     kind: str
     task_ids: list[int] | None = _json()
     sent_at: datetime = _ts()
+    state: str = Field(default="sent", sa_column_kwargs={"server_default": "sent"})  # sending|sent|failed
+    error: str | None = None

@@ -186,6 +186,7 @@ class Store:
             f"Văn bản {self.label} đã có trong sổ theo dõi (nhận qua đường khác); "
             f"đã gộp vào văn bản đã có, không tạo bản trùng.",
             document_ref=self.ref,
+            document_id=twin.id,
             detail={
                 "merged_into": twin.id,
                 "route": f"{self.i.name}:{self.raw.source_ref}",
@@ -205,6 +206,7 @@ class Store:
         old = list(previous.get("tasks") or [])
         at = now()
         tracker = self.raw.metadata.get("handling_officer") or None
+        handling = self._handling_unit()
         for seq, t in enumerate(self.doc.tasks, start=1):
             row = rows.get(seq)
             if row is None:
@@ -227,7 +229,19 @@ class Store:
             row.updated_at = at
             if row.tracker is None:
                 row.tracker = tracker
+            if handling is not None:  # a version without the bút phê keeps the earlier assignment
+                row.handling_unit_code = handling
             s.add(row)
+
+    def _handling_unit(self) -> str | None:
+        """The internal unit (phòng) the Director assigned in the bút phê (eOffice "handling_lead").
+
+        Reminders chase this unit; an outside body or an unknown name is not ours to chase.
+        """
+        name = (self.raw.metadata.get("handling_lead") or "").strip()
+        code = self.i.maps.resolve_unit(name, on=self.received_on).code if name else None
+        unit = self.i.maps.unit(code) if code else None
+        return unit.code if unit is not None and unit.kind == "internal" else None
 
     def _review(self, document: Document, *, is_new: bool) -> str:
         s, doc = self.s, self.doc
@@ -252,10 +266,19 @@ class Store:
         concerning = sum(t.concerns_us for t in doc.tasks)
         self.i.event(
             self.s,
+            "fetched",
+            f"Đã nhận văn bản {self.label} từ nguồn {self.i.name} (mã {self.raw.source_ref}).",
+            document_ref=self.ref,
+            document_id=document.id,
+            detail={"source_ref": self.raw.source_ref, "sha256": self.raw.sha256},
+        )
+        self.i.event(
+            self.s,
             "normalised",
             f"Đã chuẩn hóa văn bản {self.label}: {len(doc.tasks)} nhiệm vụ, "
             f"{concerning} nhiệm vụ liên quan Sở.",
             document_ref=self.ref,
+            document_id=document.id,
             detail={"source_ref": self.raw.source_ref, "warnings": list(doc.warnings)},
         )
         version = "" if is_new else " (phiên bản mới)"
@@ -267,8 +290,10 @@ class Store:
                 self.s,
                 "review",
                 f"Đã ghi văn bản {self.label}{version}; cần văn thư kiểm tra: "
-                f"{'; '.join(doc.review_reasons)}. ({due})",
+                f"{'; '.join(doc.review_reasons)}. ({due}) Xác nhận trên trang quản lý, hoặc sửa văn bản "
+                f"trên nguồn rồi chạy: connector rerun {self.ref}",
                 document_ref=self.ref,
+                document_id=document.id,
                 detail={**detail, "reasons": list(doc.review_reasons)},
             )
             return
@@ -277,6 +302,7 @@ class Store:
             "stored",
             f"Đã ghi vào sổ theo dõi văn bản {self.label}{version}; {due}.",
             document_ref=self.ref,
+            document_id=document.id,
             detail=detail,
         )
 
@@ -290,6 +316,7 @@ class Store:
             "theo quy định về bảo vệ bí mật nhà nước.",
             level="warning",
             document_ref=self.ref,
+            document_id=document.id,
             detail={
                 "document_id": document.id,
                 "source_ref": self.raw.source_ref,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,15 +173,31 @@ def test_upgrade_from_first_migration_keeps_data(db_url: str) -> None:
     reg = Register(db_url)
     reg.upgrade("0001")
     assert reg.revision() == "0001"
-    with reg.write() as s:
-        task = _task(s, _document(s, "270/QĐ-UBND"))
-        queries.save_cursor(s, "eoffice", {"page": 3})
+    with reg.engine.begin() as conn:  # plain SQL: today's models have columns schema 0001 lacks
+        conn.execute(
+            text(
+                "INSERT INTO documents (id, number, issuer_code, state, created_at, updated_at) "
+                "VALUES (1, '270/QĐ-UBND', 'UBND_KT', 'registered', :at, :at)"
+            ),
+            {"at": datetime(2026, 11, 20, 1, 0)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO tasks (id, document_id, seq, summary, concerns_us, needs_review, created_at,"
+                " updated_at) VALUES (7, 1, 1, 'Báo cáo tình hình', true, false, :at, :at)"
+            ),
+            {"at": datetime(2026, 11, 20, 1, 0)},
+        )
+        conn.execute(
+            text("INSERT INTO source_cursors (source, cursor, updated_at) VALUES ('eoffice', :c, :at)"),
+            {"c": '{"page": 3}', "at": datetime(2026, 11, 20, 1, 0)},
+        )
     reg.dispose()
 
     upgraded = open_register(db_url)
     assert upgraded.revision() == head_revision()
     with upgraded.read() as s:
-        assert s.get(Task, task.id).summary == "Báo cáo tình hình"
+        assert s.get(Task, 7).summary == "Báo cáo tình hình"
         assert queries.load_cursor(s, "eoffice") == {"page": 3}
         assert s.exec(select(ReminderSent)).all() == []
     upgraded.dispose()

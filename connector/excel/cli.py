@@ -1,0 +1,71 @@
+"""`connector export-excel FILE` and `connector import-excel FILE`: the office's Excel register.
+
+Both print Vietnamese lines for the clerk. The import draws a progress line on a terminal only
+(stderr is a TTY; the same `ProgressLine` as `connector sync`), records a SyncRun "import-excel"
+with one event per row that could not be taken, and exits 1 when there was such a row. A file
+that is not a readable .xlsx is a clear `UserError` (exit 2), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from connector.calendar import WorkingCalendar
+from connector.config import Config
+from connector.errors import UserError
+from connector.excel.export import export_register
+from connector.excel.importer import ExcelImport
+from connector.excel.reader import read_sheet
+from connector.excel.settings import load_excel_map
+from connector.mappings import Mappings
+from connector.register.db import open_register
+from connector.sync_cmd import ProgressLine
+
+
+def run_export(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, out: Path) -> int:
+    """Write the register to `out` (.xlsx); 0 when written."""
+    if out.suffix.lower() != ".xlsx":
+        raise UserError(
+            f"Tệp xuất phải có đuôi .xlsx (đã cho: {out.name}).",
+            hint=f"connector export-excel {out.with_suffix('.xlsx')}",
+        )
+    xmap = load_excel_map(cfg.mappings_dir)
+    register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+    try:
+        try:
+            rows = export_register(register, maps, xmap, out)
+        except PermissionError:
+            raise UserError(
+                f"Không ghi được tệp {out}: tệp đang mở trong Excel hoặc thư mục không cho ghi. "
+                "Đóng tệp rồi chạy lại.",
+                hint=f"connector export-excel {out}",
+            ) from None
+    finally:
+        register.dispose()
+    sys.stdout.write(f"Đã xuất {rows} dòng (mỗi nhiệm vụ một dòng) ra tệp {out}.\n")
+    return 0
+
+
+def run_import(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, path: Path) -> int:
+    """Import the workbook at `path`; 1 when some row could not be taken, 0 otherwise."""
+    xmap = load_excel_map(cfg.mappings_dir)
+    sheet = read_sheet(path, xmap)
+    register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+    bar = ProgressLine("import-excel", sys.stderr) if _is_tty(sys.stderr) else None
+    try:
+        summary = ExcelImport(register, maps, cfg.profile, xmap, file_name=path.name).run(sheet, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+        register.dispose()
+    sys.stdout.write("".join(line + "\n" for line in summary.lines()))
+    return 1 if summary.problems else 0
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # (a replaced or closed stream)
+        return False
