@@ -2,9 +2,9 @@
 
 The scheduler calls `run_due_reports` every day at `scheduler.reports_at`; the job decides what
 is due. A rule of the profile is due on its day, or, when the office does not work that day, on
-the working day before it ("trước ngày 15", "chậm nhất ngày 19" are limits to meet early). Only
-the day itself counts: a report missed because the server was off is made by hand with
-`connector report KIND --period P` (the sync log shows the day without a report).
+the working day before it ("trước ngày 15", "chậm nhất ngày 19" are limits to meet early). A
+report whose day passed while the server was off is made at the next run within `CATCH_UP_DAYS`;
+older ones are made by hand with `connector report KIND --period P`.
 
 Idempotent: each rule's report for a period has its own file name (kind, period, office or
 units); if that file exists the job leaves it alone, and since the file appears only by an atomic
@@ -18,9 +18,10 @@ from connector.errors import to_message
 from connector.jobs import JobContext, JobResult
 from connector.register.queries import finish_run, log_event, start_run
 from connector.reports.make import job_path, make_report
-from connector.reports.periods import KIND_LABELS, due_today
+from connector.reports.periods import KIND_LABELS, due_within
 
 JOB = "report"
+CATCH_UP_DAYS = 7
 
 
 def run_due_reports(ctx: JobContext) -> JobResult:
@@ -34,7 +35,7 @@ def run_due_reports(ctx: JobContext) -> JobResult:
     for rule in ctx.cfg.profile.report:
         if ctx.stop.is_set():
             break
-        period = due_today(rule, ctx.cal, today)
+        period = due_within(rule, ctx.cal, today, CATCH_UP_DAYS)
         if period is None:
             continue
         counts["due"] += 1

@@ -149,6 +149,19 @@ def due_today(rule: ReportRule, cal: WorkingCalendar, today: date) -> Period | N
     return None
 
 
+def due_within(rule: ReportRule, cal: WorkingCalendar, today: date, days: int) -> Period | None:
+    """The period whose report under `rule` fell due today or in the `days` before it, or None.
+
+    Looking back lets a report whose day passed while the server was off (a power cut, a long
+    weekend shutdown) still be made the next morning; the file name keeps it to one copy.
+    """
+    for back in range(days + 1):
+        period = due_today(rule, cal, today - timedelta(days=back))
+        if period is not None:
+            return period
+    return None
+
+
 def default_period(kind: Kind, rule: ReportRule | None, today: date) -> Period:
     """The period a report of `kind` made `today` covers, when no `--period` is given.
 
