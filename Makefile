@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine: `make demo` and `make test`.
 # Each bootstraps .venv from nothing, so .venv/bin/connector works after either.
+# `make demo` runs the service against the simulators until Ctrl+C; `make demo DEMO_ARGS=--once` runs one cycle.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/connector demo --once
+	$(VENV)/bin/connector demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)

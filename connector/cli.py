@@ -116,22 +116,20 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    """One cycle now: intake (every enabled source, or only SOURCE), then reconcile and push to the portal.
+    """Every job of the service once now (poll each source, reconcile, push, remind, report, heartbeat).
 
-    `--dry-run` changes nothing anywhere: it only prints what the push would send. Exit 1 if a
-    source or the push failed.
+    With SOURCE only that source's intake. `--dry-run` changes nothing anywhere: it only prints
+    what the push would send. Exit 1 if a job failed.
     """
-    from connector.push_cmd import run_push, run_reconcile
-    from connector.sync_cmd import run_sync
+    from connector.push_cmd import run_push
+    from connector.sync_cmd import run_all_jobs, run_sync
 
     cfg, maps, cal = load_parts(args, need_secrets=not args.dry_run)
     if args.dry_run:
         return run_push(cfg, maps, cal, dry_run=True)
-    code = run_sync(cfg, maps, cal, source=args.source, since=args.since)
-    portal = cfg.settings.portal
-    if args.source is None and portal is not None and portal.enabled:
-        code = max(code, run_reconcile(cfg, maps), run_push(cfg, maps, cal, dry_run=False))
-    return code
+    if args.source is not None:
+        return run_sync(cfg, maps, cal, source=args.source, since=args.since)
+    return run_all_jobs(cfg, maps, cal, since=args.since)
 
 
 def cmd_return(args: argparse.Namespace) -> int:

@@ -1,42 +1,57 @@
-"""`connector demo`: the parts that exist, run against the bundled simulators, explained in Vietnamese.
+"""`connector demo`: the whole service against bundled simulators on this machine, explained in Vietnamese.
 
-It starts the eOffice and portal simulators on 127.0.0.1, writes a config and a 0600 secrets file
-into a throw-away workspace, opens (creates) the register, reads every directive from eOffice,
-stores each one through the real intake (twice, to show that nothing is stored twice) and reads
-the portal's task list. Nothing leaves this machine. The scheduler, the outbox and the dashboard
-join this demo as their issues land.
+It starts the eOffice and portal simulators, a real mailbox (Dovecot, when installed) holding a
+few directives, and an outgoing-mail sink that files reminders as .eml; writes a config, a 0600
+secrets file and a dashboard account into a throw-away workspace; then runs the service
+(`connector run`: scheduler + dashboard) until Ctrl+C, or with `--once` every job once, twice
+over the sources to show that nothing is stored or sent twice, and prints a summary.
+Nothing leaves this machine: every address is 127.0.0.1.
 """
 
 from __future__ import annotations
 
-import time
+import secrets
+import socket
 from collections import Counter
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, func, select
 
-from connector import clock, log
+from connector import clock
 from connector.calendar import WorkingCalendar, due_by
-from connector.config import load
+from connector.config import Config, load
 from connector.mappings import load_all
 from connector.register.db import open_register
-from connector.register.queries import task_facts
-from connector.register.tables import Document, ReviewItem, Task
-from connector.service import build_portal, build_source, load_object
-from connector.status import derive_status
-from connector.sync import sync_source
+from connector.register.tables import Document, OutboxItem, ReviewItem
+from connector.service import load_object
 
 PROJECT = Path(__file__).resolve().parent.parent
 SIMULATORS = {
     "eoffice": ("fixtures.simulators.eoffice:create_app", "fixtures.simulators.eoffice:DEFAULT_USERS"),
     "portal": ("fixtures.simulators.portal:create_app", "fixtures.simulators.portal.state:DEFAULT_USERS"),
 }
+DEMO_USER = "vanthu"
 
 
-def _config_text(urls: dict[str, str], users: dict[str, str]) -> str:
-    return f"""# Cấu hình do `connector demo` tạo: chỉ dùng với các trình mô phỏng trên máy này.
+@dataclass
+class DemoSite:
+    """Where the simulators listen and the accounts the demo config names."""
+
+    urls: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)
+    passwords: dict[str, str] = field(default_factory=dict)
+    mail: Any = None
+    smtp: tuple[str, int] | None = None
+    web_port: int = 8765
+    web_password: str = ""
+
+
+def _config_text(urls: dict[str, str], users: dict[str, str], site: DemoSite | None = None) -> str:
+    """The demo's config.toml; tests reuse it with only `urls` and `users` (eOffice + portal)."""
+    text = f"""# Cấu hình do `connector demo` tạo: chỉ dùng với các trình mô phỏng trên máy này.
 profile = "nong-nghiep-2022"
 
 [paths]
@@ -47,6 +62,7 @@ secrets_file = "secrets.toml"
 [[source]]
 name = "eoffice"
 type = "eoffice"
+interval_minutes = 2
 base_url = "{urls["eoffice"]}"
 username = "{users["eoffice"]}"
 password_env = "CONNECTOR_EOFFICE_PASSWORD"
@@ -57,95 +73,168 @@ base_url = "{urls["portal"]}"
 username = "{users["portal"]}"
 password_env = "CONNECTOR_PORTAL_PASSWORD"
 """
+    if site is None:
+        return text
+    if site.mail is not None:
+        text += f"""
+[[source]]
+name = "hopthu"
+type = "mail"
+interval_minutes = 2
+host = "{site.mail.host}"
+port = {site.mail.port}
+ssl = false
+username = "{site.mail.username}"
+password_env = "CONNECTOR_MAIL_PASSWORD"
+"""
+    if site.smtp is not None:
+        text += f"""
+[smtp]
+host = "{site.smtp[0]}"
+port = {site.smtp[1]}
+security = "none"
+sender = "vanphong@so-nong-nghiep.example.vn"
+admin_email = "quantri@so-nong-nghiep.example.vn"
+"""
+    from argon2 import PasswordHasher
+
+    text += f"""
+[scheduler]
+push_interval_minutes = 1
+heartbeat_minutes = 1
+
+[web]
+host = "127.0.0.1"
+port = {site.web_port}
+
+[[web.user]]
+name = "{DEMO_USER}"
+full_name = "Văn thư (chạy thử)"
+password_hash = "{PasswordHasher().hash(site.web_password)}"
+"""
+    return text
 
 
 def run_demo(*, once: bool, workdir: Path | None = None) -> int:
-    """Run the demo; with `once`, one cycle and a summary, else keep the simulators up until Ctrl-C."""
-    serve_in_thread = load_object("fixtures.simulators.serve:serve_in_thread")
+    """Run the demo; with `once`, every job once and a summary, else the service until Ctrl+C."""
     work = (workdir or Path.cwd() / "demo-data").resolve()
     work.mkdir(parents=True, exist_ok=True)
     print(f"Thư mục chạy thử: {work}")
     with ExitStack() as stack:
-        urls: dict[str, str] = {}
-        users: dict[str, str] = {}
-        passwords: dict[str, str] = {}
-        for name, (factory, accounts) in SIMULATORS.items():
-            urls[name] = stack.enter_context(serve_in_thread(load_object(factory)()))
-            known: dict[str, str] = load_object(accounts)
-            users[name], passwords[name] = next(iter(known.items()))
-            print(f"Trình mô phỏng {name}: {urls[name]}")
-        (work / "config.toml").write_text(_config_text(urls, users), encoding="utf-8")
-        secrets = work / "secrets.toml"
-        secrets.touch(mode=0o600)
-        secrets.chmod(0o600)
-        secrets.write_text(
-            f'CONNECTOR_EOFFICE_PASSWORD = "{passwords["eoffice"]}"\n'
-            f'CONNECTOR_PORTAL_PASSWORD = "{passwords["portal"]}"\n',
-            encoding="utf-8",
-        )
-        summary = _one_cycle(work / "config.toml")
-        print(summary)
+        site = _start_site(stack, work)
+        config_file = _write_config(work, site)
+        cfg = load(config_file, environ={})
+        maps = load_all(cfg.mappings_dir)
+        cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
         if once:
+            from connector.sync_cmd import run_all_jobs
+
+            run_all_jobs(cfg, maps, cal)
+            print("\n== Chạy lại các nguồn (không được ghi trùng, không gửi trùng) ==")
+            run_all_jobs(cfg, maps, cal)
+            print(_summary(cfg, cal, config_file, work))
             return 0
-        print("Các trình mô phỏng vẫn chạy. Nhấn Ctrl+C để dừng.")
-        while True:
-            time.sleep(3600)
+        print(
+            f"\nTrang theo dõi: http://127.0.0.1:{site.web_port}/  — đăng nhập: {DEMO_USER} / "
+            f"{site.web_password} (tài khoản chỉ dùng cho bản chạy thử này)"
+        )
+        print("Dịch vụ đang chạy; nhấn Ctrl+C để dừng.")
+        from connector.scheduler import run_service
+
+        return run_service(cfg, maps, cal)
 
 
-def _one_cycle(config_file: Path) -> str:
-    cfg = load(config_file, environ={})
-    log.configure(level="INFO", file=cfg.log_file)  # details to the JSON log; the terminal gets the summary
-    maps = load_all(cfg.mappings_dir)
-    cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
+def _start_site(stack: ExitStack, work: Path) -> DemoSite:
+    """Simulators, mailbox and mail sink, each stopped when the demo ends."""
+    serve_in_thread = load_object("fixtures.simulators.serve:serve_in_thread")
+    site = DemoSite()
+    eoffice_state = load_object("fixtures.simulators.eoffice.state:EOfficeState")()
+    for name, (factory, accounts) in SIMULATORS.items():
+        app = load_object(factory)(eoffice_state) if name == "eoffice" else load_object(factory)()
+        site.urls[name] = stack.enter_context(serve_in_thread(app))
+        known: dict[str, str] = load_object(accounts)
+        site.users[name], site.passwords[name] = next(iter(known.items()))
+        print(f"Trình mô phỏng {name}: {site.urls[name]}")
+    try:
+        site.mail = stack.enter_context(load_object("fixtures.dovecot.server:dovecot_server")())
+    except RuntimeError as exc:  # Dovecot not installed: the demo goes on without the mailbox
+        print(f"Hộp thư mô phỏng không chạy được, bỏ qua nguồn hộp thư. {exc}")
+    else:
+        messages = load_object("fixtures.demo_mail:mailbox_messages")(eoffice_state, to=site.mail.username)
+        load_object("fixtures.dovecot.server:deliver")(site.mail, messages)
+        print(f"Hộp thư công vụ mô phỏng (IMAP): {site.mail.host}:{site.mail.port}, {len(messages)} thư")
+    sink = load_object("fixtures.simulators.smtp_sink:smtp_sink")
+    site.smtp = stack.enter_context(sink(work / "thu-da-gui"))
+    print(f"Máy chủ thư đi mô phỏng: thư nhắc việc được lưu vào {work / 'thu-da-gui'}")
+    site.web_port = _free_port(8765)
+    site.web_password = secrets.token_urlsafe(9)
+    return site
+
+
+def _write_config(work: Path, site: DemoSite) -> Path:
+    config_file = work / "config.toml"
+    config_file.write_text(_config_text(site.urls, site.users, site), encoding="utf-8")
+    secrets_file = work / "secrets.toml"
+    secrets_file.touch(mode=0o600)
+    secrets_file.chmod(0o600)
+    lines = [
+        f'CONNECTOR_EOFFICE_PASSWORD = "{site.passwords["eoffice"]}"',
+        f'CONNECTOR_PORTAL_PASSWORD = "{site.passwords["portal"]}"',
+    ]
+    if site.mail is not None:
+        lines.append(f'CONNECTOR_MAIL_PASSWORD = "{site.mail.password}"')
+    secrets_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config_file
+
+
+def _free_port(preferred: int) -> int:
+    """`preferred` when nothing listens there (the documented address), else any free port."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _summary(cfg: Config, cal: WorkingCalendar, config_file: Path, work: Path) -> str:
+    """What is in the register now, in the clerk's words."""
+    from connector.overview import review_open, task_counts
+
     register = open_register(cfg.register_url)
     try:
-        source: Any = build_source(cfg, maps, "eoffice")
-        try:
-            first = sync_source(register, source, maps, cal, cfg.profile)
-            again = sync_source(register, source, maps, cal, cfg.profile)
-        finally:
-            if hasattr(source, "close"):
-                source.close()
         with register.read() as s:
             states = Counter(s.exec(select(Document.state)).all())
-            tasks = s.exec(select(Task)).all()
+            by_status = task_counts(s, clock.today())
+            review = review_open(s)
             reasons = s.exec(select(ReviewItem.reasons).where(ReviewItem.state == "open").limit(3)).all()
+            done = select(func.count()).select_from(OutboxItem).where(col(OutboxItem.state) == "pushed")
+            pushed = s.exec(done).one()
     finally:
         register.dispose()
-
-    portal: Any = build_portal(cfg, maps)
-    try:
-        portal_tasks = list(portal.list_tasks())
-    finally:
-        if hasattr(portal, "close"):
-            portal.close()
-    by_label = Counter(t.status_label for t in portal_tasks)
-    today = clock.today()
-    by_status = Counter(str(derive_status(task_facts(t), today)) for t in tasks)
-
     now = clock.now()
     push_by = due_by(cal, now, cfg.profile.time_limits.push_working_days)
+    sent = sorted((work / "thu-da-gui").glob("*.eml"))
     lines = [
         "",
         "== Kết quả chạy thử ==",
-        f"Sổ theo dõi: {cfg.register_url.removeprefix('sqlite:///')}",
-        f"Lần đồng bộ 1 — {first.line()}",
-        f"Lần đồng bộ 2 (chạy lại, không được ghi trùng) — {again.line()}",
-        f"Văn bản trong sổ: {sum(states.values())} "
+        f"Văn bản trong sổ theo dõi: {sum(states.values())} "
         f"({states['registered']} đã vào sổ, {states['review']} chờ văn thư kiểm tra, "
         f"{states['secret_notice']} văn bản mật chỉ ghi thông báo đến).",
-        f"Nhiệm vụ trong sổ: {len(tasks)}, trong đó {sum(t.concerns_us for t in tasks)} liên quan đến Sở.",
-        *(f"  - {label}: {n}" for label, n in by_status.most_common()),
+        f"Nhiệm vụ của Sở theo trạng thái ({sum(by_status.values())}):",
+        *(f"  - {label}: {n}" for label, n in by_status.items() if n),
+        f"Chờ văn thư kiểm tra: {review} văn bản.",
         *(
             ["Ví dụ lý do cần kiểm tra:", *(f"  - {r}" for r in dict.fromkeys(r[0] for r in reasons if r))]
             if reasons
             else []
         ),
-        f"Phần mềm theo dõi chỉ đạo điều hành: {len(portal_tasks)} nhiệm vụ giao cho Sở.",
-        *(f"  - {label}: {n}" for label, n in by_label.most_common()),
+        f"Đã cập nhật lên Phần mềm theo dõi: {pushed} thay đổi trạng thái.",
+        f"Thư nhắc việc đã gửi (lưu tại {work / 'thu-da-gui'}): {len(sent)}.",
         f"Hôm nay {now:%d/%m/%Y} là {'ngày làm việc' if cal.is_working(now.date()) else 'ngày nghỉ'}; "
         f"thay đổi trạng thái ghi nhận lúc này phải lên Phần mềm trước {push_by:%H:%M ngày %d/%m/%Y}.",
-        f"Nhật ký chi tiết (JSON): {cfg.log_file}",
-        f"Chạy lại một vòng: .venv/bin/connector --config {config_file} sync",
+        f"Nhật ký đồng bộ: .venv/bin/connector --config {config_file} log",
+        f"Tình trạng: .venv/bin/connector --config {config_file} status",
+        "Chạy dịch vụ và trang theo dõi: make demo (hoặc .venv/bin/connector demo)",
     ]
     return "\n".join(lines)

@@ -93,9 +93,7 @@ def configure(
     handlers: list[logging.Handler] = []
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        fh = logging.handlers.RotatingFileHandler(
-            file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-        )
+        fh = _RotatingFile(file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
         fh.setFormatter(_formatter(structlog.processors.JSONRenderer(ensure_ascii=False)))
         handlers.append(fh)
     console = logging.StreamHandler(sys.stderr)
@@ -111,6 +109,24 @@ def configure(
         handler._connector = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(getattr(logging, level))
+
+
+class _RotatingFile(logging.handlers.RotatingFileHandler):
+    """Rotates on the size in bytes: the stock handler compares the file's byte size with the new
+    line's length in *characters*, so Vietnamese lines (2-3 bytes a letter) grew the file past
+    `max_bytes`."""
+
+    def shouldRollover(self, record: logging.LogRecord) -> bool:
+        base = Path(self.baseFilename)
+        if base.exists() and not base.is_file():
+            return False  # (e.g. /dev/null: never rotate a special file)
+        if self.stream is None:
+            self.stream = self._open()
+        if self.maxBytes <= 0:
+            return False
+        size = len((self.format(record) + self.terminator).encode(self.encoding or "utf-8"))
+        self.stream.seek(0, 2)
+        return bool(self.stream.tell() and self.stream.tell() + size > self.maxBytes)
 
 
 def _formatter(renderer: Any) -> logging.Formatter:

@@ -129,19 +129,52 @@ def events(
     document_ids: Iterable[int] | None = None,
     failed: bool = False,
     limit: int | None = None,
+    document_refs: Iterable[str] | None = None,
 ) -> list[Event]:
-    """Sync-log lines, oldest first; `limit` keeps the newest ones."""
+    """Sync-log lines, oldest first; `limit` keeps the newest ones.
+
+    `document_ids` and `document_refs` together select one document's lines: events written
+    before events carried the document id (migration 0005) are found by the number or source
+    reference they name.
+    """
     stmt = select(Event)
     if since is not None:
         stmt = stmt.where(Event.at >= datetime.combine(since, time(0), TZ))
-    if document_ids is not None:
-        stmt = stmt.where(col(Event.document_id).in_(list(document_ids)))
+    if document_ids is not None or document_refs is not None:
+        ids, refs = list(document_ids or []), [r for r in (document_refs or []) if r]
+        stmt = stmt.where(or_(col(Event.document_id).in_(ids), col(Event.document_ref).in_(refs)))
     if failed:
         stmt = stmt.where(col(Event.level).in_(FAILED_LEVELS))
-    stmt = stmt.order_by(col(Event.id).desc())
+    stmt = stmt.order_by(col(Event.at).desc(), col(Event.id).desc())
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(reversed(session.exec(stmt).all()))
+
+
+def runs(session: Session, *, since: date | None = None, failed: bool = False) -> list[SyncRun]:
+    """Job runs, oldest first; `failed` keeps the ones that did not fully succeed."""
+    stmt = select(SyncRun)
+    if since is not None:
+        stmt = stmt.where(SyncRun.started_at >= datetime.combine(since, time(0), TZ))
+    if failed:
+        stmt = stmt.where(col(SyncRun.outcome).in_(("failed", "partial")))
+    return list(session.exec(stmt.order_by(col(SyncRun.id))))
+
+
+def document_refs(session: Session, docs: Iterable[Document]) -> list[str]:
+    """Every name the sync log may have used for `docs`: numbers and the routes' source refs."""
+    docs = list(docs)
+    refs = {d.number for d in docs if d.number}
+    ids = [d.id for d in docs if d.id is not None]
+    if ids:
+        stmt = select(IntakeItem.source_ref).where(col(IntakeItem.document_id).in_(ids))
+        refs.update(session.exec(stmt))
+    return sorted(refs)
+
+
+def first_run_at(session: Session) -> datetime | None:
+    """When the service first ran anything (stale-job alerts count from there at the earliest)."""
+    return _aware(session.exec(select(func.min(SyncRun.started_at))).one())
 
 
 def _aware(value: datetime | str | None) -> datetime | None:

@@ -1,69 +1,92 @@
-"""`connector sync [SOURCE] [--since DATE]`: one intake cycle now, then exit (for a systemd timer).
+"""`connector sync`: every job once now (or one source with SOURCE), then exit.
 
-Runs every enabled source whose adapter is installed (or only SOURCE), one `SyncRun` each, and
-prints one Vietnamese line per source. Exit code: 0 when every run completed (documents that
-could not be read are in the sync log and do not fail the run), 1 when a run failed (the source
-could not be read at all: its cursor did not move, the next run starts from the same place).
+Without SOURCE it runs what `connector run` schedules, once each, in the order a clerk expects:
+poll every source, reconcile with the portal, push the outbox, reminders, the reports that are
+due, and the heartbeat (which also raises the stale-job alerts). Every job goes through the
+service's own wrapper (`connector.jobs.run_job`), so the sync log reads the same either way.
+One Vietnamese line per job on stdout; a failed job's full message (with what to do) on stderr.
+Exit code: 0 when no job failed (documents that could not be read are in the sync log and do not
+fail the run), 1 when one did (e.g. a source could not be read at all: its cursor did not move).
 
 On a terminal (stderr is a TTY) a progress line per source is redrawn in place with `\r`
-("eoffice: 12/56 văn bản"); under a systemd timer or a pipe nothing extra is written.
+("eoffice: 12/56 văn bản"); under a scheduler or a pipe nothing extra is written.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import TextIO
 
+from connector import clock
 from connector.calendar import WorkingCalendar
-from connector.clock import now
 from connector.config import Config
-from connector.errors import ConfigError, ConnectorError, Problem, to_message
-from connector.log import get_logger, redact_text
+from connector.errors import ConfigError, Problem
+from connector.jobs import Job, JobContext, JobFunc, JobResult, build_jobs, poll_job, run_job
+from connector.log import redact_text
 from connector.mappings import Mappings
-from connector.register.db import Register, open_register
-from connector.register.queries import log_event, start_run
-from connector.register.tables import SyncRun
-from connector.service import ADAPTERS, build_source
-from connector.sync import RunSummary, sync_source
+from connector.register.db import open_register
+from connector.service import ADAPTERS
 
 
 def run_sync(
     cfg: Config, maps: Mappings, cal: WorkingCalendar, *, source: str | None = None, since: date | None = None
 ) -> int:
-    """Sync the chosen sources once; print a summary line each; 1 if any run failed."""
+    """Only the intake of the chosen sources (all enabled ones, or SOURCE); 1 if any run failed."""
     chosen = _chosen(cfg, source)
+    return _run_jobs(cfg, maps, cal, [Job(f"poll:{name}", _poller(name, since)) for name, _kind in chosen])
+
+
+def run_all_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, since: date | None = None) -> int:
+    """Every configured job once, in order; one line each; 1 if any failed."""
+    jobs = [
+        replace(j, func=_poller(j.name.removeprefix("poll:"), since)) if j.name.startswith("poll:") else j
+        for j in build_jobs(cfg)
+    ]
+    return _run_jobs(cfg, maps, cal, jobs)
+
+
+def _run_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, jobs: list[Job]) -> int:
     register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
     failed = False
     try:
-        for name, kind in chosen:
-            if not _installed(kind):
-                print(
-                    f"{name}: bỏ qua — bộ đọc nguồn loại «{kind}» chưa có trong phiên bản này "
-                    "(tắt nguồn này bằng enabled = false trong config.toml)."
-                )
-                continue
-            bar = ProgressLine(name, sys.stderr) if _is_tty(sys.stderr) else None
-            try:
-                summary = _one(register, cfg, maps, cal, name, since, bar)
-            finally:
-                if bar is not None:
-                    bar.close()
-            print(summary.line())
-            if summary.failed:
-                failed = True
-                print(redact_text(f"{name}: {summary.message}"), file=sys.stderr)
-            elif summary.counts["failed"]:
-                print(
-                    f"{name}: {summary.counts['failed']} văn bản chưa vào được sổ theo dõi; "
-                    "xem nhật ký đồng bộ.",
-                    file=sys.stderr,
-                )
+        ctx = JobContext(cfg, maps, cal, register, clock.now())
+        for job in jobs:
+            result = run_job(job, ctx)
+            _print(job, result)
+            failed = failed or result.outcome == "failed"
     finally:
         register.dispose()
     return 1 if failed else 0
+
+
+def _print(job: Job, result: JobResult) -> None:
+    first, _, rest = (result.message or result.outcome).partition("\n")
+    print(redact_text(first))
+    if result.outcome == "failed" and rest:
+        print(redact_text(result.message), file=sys.stderr)
+    elif job.name.startswith("poll:") and result.counts.get("failed"):
+        print(
+            f"{job.name.removeprefix('poll:')}: {result.counts['failed']} văn bản chưa vào được sổ theo dõi; "
+            "xem nhật ký đồng bộ: connector log --failed",
+            file=sys.stderr,
+        )
+
+
+def _poller(name: str, since: date | None) -> JobFunc:
+    """The poll job of `name` with `--since` and, on a terminal, a progress line."""
+
+    def poll(ctx: JobContext) -> JobResult:
+        bar = ProgressLine(name, sys.stderr) if _is_tty(sys.stderr) else None
+        try:
+            return poll_job(ctx, name, since=since, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    return poll
 
 
 class ProgressLine:
@@ -111,7 +134,7 @@ def _chosen(cfg: Config, only: str | None) -> list[tuple[str, str]]:
     return [(found.name, found.type)]
 
 
-def _installed(kind: str) -> bool:
+def installed(kind: str) -> bool:
     """Whether the adapter module for `kind` exists (a missing optional adapter is not an error)."""
     dotted = ADAPTERS.get(kind)
     if dotted is None:
@@ -122,45 +145,4 @@ def _installed(kind: str) -> bool:
         return False
 
 
-def _one(
-    register: Register,
-    cfg: Config,
-    maps: Mappings,
-    cal: WorkingCalendar,
-    name: str,
-    since: date | None,
-    progress: Callable[[int, int | None], None] | None = None,
-) -> RunSummary:
-    try:
-        source = build_source(cfg, maps, name)
-    except ConnectorError as exc:  # a recipe or adapter the source cannot start with: a failed run
-        return _failed_start(register, name, exc)
-    try:
-        return sync_source(register, source, maps, cal, cfg.profile, since=since, progress=progress)
-    finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
-
-
-def _failed_start(register: Register, name: str, exc: ConnectorError) -> RunSummary:
-    """Record a run that could not even build its source, so `connector status` shows it."""
-    text = to_message(exc)
-    get_logger("connector.sync").error("run_failed", source=name, error=exc.message)
-    summary = RunSummary(source=name, outcome="failed", message=text)
-    with register.write() as s:
-        run = start_run(s, f"poll:{name}")
-        summary.run_id = run.id
-        run_row = s.get(SyncRun, run.id)
-        assert run_row is not None
-        run_row.outcome, run_row.finished_at, run_row.message = "failed", now(), text
-        run_row.counts = dict(summary.counts)
-        log_event(
-            s,
-            kind="failed",
-            level="error",
-            run_id=run.id,
-            source=name,
-            message=f"Không khởi động được nguồn {name}; vị trí đọc giữ nguyên. {text}",
-        )
-    return summary
+_installed = installed  # (the name the intake tests import)

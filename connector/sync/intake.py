@@ -115,15 +115,17 @@ def sync_source(
     *,
     since: date | None = None,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunSummary:
     """One intake run of `source` (see the module docstring); never raises for a source error.
 
     With `since`, the stored cursor is ignored and the source is read from that date (backfill);
     the resulting cursor is stored as usual. Only a register that refuses every write raises.
     `progress(done, total)` is called once the source has answered and after every item handled
-    (a progress bar; `connector sync` draws one on a terminal).
+    (a progress bar; `connector sync` draws one on a terminal). `stop()` true (the service is
+    shutting down) ends the run after the current document, the cursor left where it was.
     """
-    return Intake(register, source, maps, cal, profile, progress=progress).run(since)
+    return Intake(register, source, maps, cal, profile, progress=progress, stop=stop).run(since)
 
 
 class Intake:
@@ -138,7 +140,9 @@ class Intake:
         profile: Profile,
         *,
         progress: Progress | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
+        self.stop = stop
         self.register = register
         self.source = source
         self.name = source.name
@@ -179,6 +183,8 @@ class Intake:
             self.total = None if found is None else found + len(failures)
             self._tick()
             for raw in batch:
+                if self.stop is not None and self.stop():
+                    return self._stopped()
                 self.summary.counts["fetched"] += 1
                 handled.add(raw.source_ref)
                 self._one(raw)
@@ -247,6 +253,17 @@ class Intake:
             except ConnectorError as exc:  # the documents are safe; the source will show them again
                 self.log.warning("acknowledge_failed", error=exc.message)
 
+    def _stopped(self) -> RunSummary:
+        """The service is shutting down: close the run, keep the cursor (the ledger skips what is in)."""
+        self.summary.outcome = "partial"
+        self.summary.message = (
+            "Dừng giữa chừng vì dịch vụ đang tắt; vị trí đọc giữ nguyên, lần chạy sau đọc tiếp."
+        )
+        with self.register.write() as s:
+            self._close_run(s, f"{self.summary.line()}. {self.summary.message}")
+        self.log.info("run_stopped", counts=dict(self.summary.counts))
+        return self.summary
+
     def _abort(self, exc: BaseException) -> None:
         text = to_message(exc)
         self.summary.outcome = "failed"
@@ -280,7 +297,8 @@ class Intake:
 
     # -- one document -------------------------------------------------------------------------
 
-    def _one(self, raw: RawDocument) -> None:
+    def _one(self, raw: RawDocument) -> str:
+        """Handle one document in its own write transaction; the outcome counted ("stored", …)."""
         try:
             with self.register.write() as s:
                 outcome = self._handle(s, raw)
@@ -295,6 +313,14 @@ class Intake:
         self.summary.counts[outcome] += 1
         if outcome != "failed":
             self.committed.append(raw.source_ref)
+        return outcome
+
+    def handle_document(self, raw: RawDocument) -> str:
+        """One document through exactly the path `run` uses (`connector rerun` calls this), its outcome.
+
+        The caller opens the sync run and sets `summary.run_id`; the events go into it.
+        """
+        return self._one(raw)
 
     def _failed_ref(self, ref: str, error: BaseException) -> None:
         with self.register.write() as s:
@@ -345,9 +371,11 @@ class Intake:
         self.event(
             s,
             "failed",
-            f"Không đưa được văn bản mã {item.source_ref} (nguồn {self.name}) vào sổ theo dõi: {text}",
+            f"Không đưa được văn bản mã {item.source_ref} (nguồn {self.name}) vào sổ theo dõi: {text} "
+            f"Sửa xong có thể đọc lại ngay: connector rerun {item.source_ref}",
             level="error",
             document_ref=item.source_ref,
+            document_id=item.document_id,
             detail={"source_ref": item.source_ref, "error": type(exc).__name__, "attempts": item.attempts},
         )
 
@@ -359,6 +387,7 @@ class Intake:
         *,
         level: str = "info",
         document_ref: str | None = None,
+        document_id: int | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
         """One sync-log line in the register and the same line in the JSON log."""
@@ -370,6 +399,7 @@ class Intake:
             level=level,
             source=self.name,
             document_ref=document_ref,
+            document_id=document_id,
             detail=detail,
         )
-        getattr(self.log, level)(kind, message=message, document_ref=document_ref)
+        getattr(self.log, level)(kind, message=message, document_ref=document_ref, document_id=document_id)

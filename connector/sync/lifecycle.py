@@ -61,6 +61,7 @@ def revise(st: Store, document: Document) -> None:
         f"Văn bản {st.label} có phiên bản mới (nguồn {st.i.name}); đã lưu phiên bản trước vào lịch sử "
         f"sửa đổi (lần thứ {count}), các thông tin văn thư đã ghi được giữ nguyên.",
         document_ref=st.ref,
+        document_id=document.id,
         detail={
             "document_id": document.id,
             "previous_sha256": document.content_sha256,
@@ -117,6 +118,7 @@ def revoke(st: Store, document: Document | None) -> str:
         f"không còn được theo dõi. {len(rows)} cập nhật đang chờ gửi lên Phần mềm đã được giữ lại.",
         level="warning",
         document_ref=document.number or st.ref,
+        document_id=document.id,
         detail={
             "document_id": document.id,
             "packet": packet,
@@ -143,6 +145,7 @@ def replace(st: Store, new: Document) -> None:
                 "Việc cần làm: văn thư kiểm tra và đánh dấu văn bản bị thay thế bằng tay.",
                 level="warning",
                 document_ref=st.ref,
+                document_id=new.id,
                 detail={"replaced_by": new.id, "replaces_ref": ref},
             )
             continue
@@ -157,6 +160,7 @@ def replace(st: Store, new: Document) -> None:
             f"Văn bản số {old.number or ref} đã được thay thế bởi văn bản {st.label}; "
             "theo dõi nhiệm vụ theo văn bản thay thế.",
             document_ref=old.number or ref,
+            document_id=old.id,
             detail={"replaced_by": new.id, "replaced": old.id, "replaces_ref": ref},
         )
 

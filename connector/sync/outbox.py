@@ -17,7 +17,7 @@ the run stops (every later row would fail the same way) and the row is put back 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -49,6 +49,10 @@ HOLD_SECRET = "văn bản mật — không bao giờ cập nhật lên Phần m�
 HOLD_ORIGIN = "nguồn giao «{origin}» không thuộc diện cập nhật lên Phần mềm"
 HOLD_REVOKED = "văn bản đã bị thu hồi — nhiệm vụ không còn được theo dõi, không cập nhật lên Phần mềm"
 HOLD_NO_REF = "chưa khớp với nhiệm vụ trên Phần mềm — chạy connector sync để đối chiếu"
+_WHAT_TO_DO = (
+    "Việc cần làm: kiểm tra nhiệm vụ {0} trên Phần mềm và trong sổ theo dõi, "
+    "sửa rồi chạy: connector rerun {0}"
+)
 
 
 @dataclass
@@ -127,25 +131,39 @@ def push_outbox(
     dry_run: bool = False,
     origins: Iterable[Origin] | None = None,
     now: datetime | None = None,
+    task_ids: Iterable[int] | None = None,
+    run_id: int | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> PushSummary:
     """Push every open outbox row that is due for an attempt; see the module docstring.
 
     `origins` are the profile's `portal_origins` (default: every origin but the Director's);
     `now` is when the run happens (backoff times are compared with it). `cal` is kept for the
-    caller's symmetry with `outbox_health`.
+    caller's symmetry with `outbox_health`. `task_ids` limits the run to those tasks (`connector
+    rerun` pushes one document's tasks and touches nothing else); `run_id` writes the events into
+    the caller's open sync run instead of a "push" run of its own (the caller closes it).
     """
     at = now or clock.now()
     allowed = {str(o) for o in (origins if origins is not None else [o for o in Origin if o.goes_to_portal])}
     summary = PushSummary(dry_run=dry_run)
     groups = _open_groups(register, at)
+    if task_ids is not None:
+        wanted = set(task_ids)
+        groups = [g for g in groups if g.task.id in wanted]
+    own_run = run_id is None
     if not dry_run:
         if portal is None:
             raise ValueError("push_outbox needs a portal unless dry_run")
-        with register.write() as s:
-            summary.run_id = start_run(s, "push").id
+        if own_run:
+            with register.write() as s:
+                summary.run_id = start_run(s, "push").id
+        else:
+            summary.run_id = run_id
     in_a_row = 0
     try:
         for g in groups:
+            if stop is not None and stop():  # the service is shutting down: the rest waits in the outbox
+                break
             reason = _hold_reason(g, allowed)
             if reason is not None:
                 summary.held += 1
@@ -168,7 +186,7 @@ def push_outbox(
                 summary.stopped = True
                 break
     finally:
-        if summary.run_id is not None:
+        if summary.run_id is not None and own_run:
             _close_run(register, summary)
     return summary
 
@@ -284,7 +302,7 @@ def _push_group(
             return "retry"
         _write(register, g, state="failed", last_error=exc.message)
         summary.failed += 1
-        _event(register, summary, g, "push_failed", "error", exc.message)
+        _event(register, summary, g, "push_failed", "error", f"{exc.message} {_WHAT_TO_DO.format(g.number)}")
         return "failed"
     if _norm(receipt.status_label) != _norm(update.status_label):
         text = (
@@ -293,7 +311,7 @@ def _push_group(
         )
         _write(register, g, state="failed", last_error=text)
         summary.failed += 1
-        _event(register, summary, g, "push_failed", "error", text)
+        _event(register, summary, g, "push_failed", "error", f"{text} {_WHAT_TO_DO.format(g.number)}")
         return "failed"
     _write(
         register, g, state="pushed", last_error=None, receipt=_receipt_json(receipt), pushed_at=clock.now()
@@ -369,6 +387,7 @@ def _event(register: Register, summary: PushSummary, g: _Group, kind: str, level
             run_id=summary.run_id,
             source="portal",
             document_ref=g.doc.number,
+            document_id=g.doc.id,
             message=f"Nhiệm vụ {g.number}: {message}",
             detail={"task_id": g.task.id, "portal_ref": g.task.portal_ref, "outbox": [r.id for r in g.rows]},
         )

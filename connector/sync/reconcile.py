@@ -150,6 +150,7 @@ def return_task(register: Register, portal: Portal, task_id: int, reason: str, a
             kind="returned",
             source="portal",
             document_ref=doc.number,
+            document_id=doc.id,
             message=f"{actor} đã trả lại nhiệm vụ {doc.number or task_id} trên Phần mềm. Lý do: {text}",
             detail={"task_id": task_id, "portal_ref": task.portal_ref, "actor": actor, "reason": text},
         )

@@ -1,0 +1,126 @@
+"""The dashboard's own read queries (what `connector.overview` does not already answer).
+
+Every function takes an open session from `Register.read()` and writes nothing. The derived
+status (DESIGN §5) cannot be a SQL column, so the register filters by status and "overdue" in
+Python after the SQL filters (unit, origin); a department's register is a few thousand tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlmodel import Session, col, or_, select
+
+from connector.register.queries import task_facts
+from connector.register.tables import Document, OutboxItem, ReviewItem, StatusChange, Task
+from connector.status import derive_status
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One line of the register page."""
+
+    task: Task
+    doc: Document
+    status: str
+
+    @property
+    def overdue(self) -> bool:
+        return "quá hạn" in self.status and not self.status.startswith("Đã hoàn thành")
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    """The register page's GET parameters."""
+
+    status: str = ""
+    unit: str = ""
+    overdue: bool = False
+    origin: str = ""
+    q: str = ""
+    page: int = 1
+
+
+def task_rows(session: Session, f: RegisterFilter, today: date) -> tuple[list[TaskRow], int]:
+    """The page `f.page` of tasks matching `f` (newest documents first) and the total count."""
+    stmt = select(Task, Document).join(Document, col(Task.document_id) == Document.id)
+    stmt = stmt.where(col(Document.state).not_in(("secret_notice",)))
+    if f.unit:
+        stmt = stmt.where(or_(Task.lead_unit_code == f.unit, Task.handling_unit_code == f.unit))
+    if f.origin:
+        stmt = stmt.where(
+            or_(Task.origin == f.origin, (col(Task.origin).is_(None)) & (Document.origin == f.origin))
+        )
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        stmt = stmt.where(
+            or_(
+                col(Document.number).ilike(like),
+                col(Document.subject).ilike(like),
+                col(Task.summary).ilike(like),
+            )
+        )
+    stmt = stmt.order_by(col(Document.received_on).desc(), col(Document.id).desc(), col(Task.seq))
+    rows = [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in session.exec(stmt)]
+    if f.status:
+        rows = [r for r in rows if r.status == f.status]
+    if f.overdue:
+        rows = [r for r in rows if r.overdue]
+    start = (max(f.page, 1) - 1) * PAGE_SIZE
+    return rows[start : start + PAGE_SIZE], len(rows)
+
+
+def outbox_rows(session: Session) -> list[tuple[OutboxItem, Task, Document, StatusChange | None]]:
+    """Rows not yet pushed (pending, sending, held, failed), earliest limit first."""
+    stmt = (
+        select(OutboxItem, Task, Document)
+        .join(Task, col(OutboxItem.task_id) == Task.id)
+        .join(Document, col(Task.document_id) == Document.id)
+        .where(OutboxItem.state != "pushed")
+        .order_by(col(OutboxItem.due_by), col(OutboxItem.id))
+    )
+    return [(o, t, d, session.get(StatusChange, o.status_change_id)) for o, t, d in session.exec(stmt)]
+
+
+def open_reviews(session: Session) -> list[tuple[ReviewItem, Document, list[Task]]]:
+    """Review items waiting for a clerk, oldest first, with their document and its tasks."""
+    stmt = (
+        select(ReviewItem, Document)
+        .join(Document, col(ReviewItem.document_id) == Document.id)
+        .where(ReviewItem.state == "open")
+        .order_by(col(ReviewItem.created_at), col(ReviewItem.id))
+    )
+    out = []
+    for item, doc in session.exec(stmt):
+        tasks = list(session.exec(select(Task).where(Task.document_id == doc.id).order_by(col(Task.seq))))
+        if item.task_id is not None:
+            tasks = [t for t in tasks if t.id == item.task_id]
+        out.append((item, doc, tasks))
+    return out
+
+
+def document_reviews(session: Session, document_id: int) -> list[ReviewItem]:
+    """Every review item of a document, open or resolved, oldest first."""
+    stmt = select(ReviewItem).where(ReviewItem.document_id == document_id).order_by(col(ReviewItem.id))
+    return list(session.exec(stmt))
+
+
+def document_outbox(session: Session, document_id: int) -> list[OutboxItem]:
+    """The outbox rows of a document's tasks, newest first."""
+    stmt = (
+        select(OutboxItem)
+        .join(Task, col(OutboxItem.task_id) == Task.id)
+        .where(Task.document_id == document_id)
+        .order_by(col(OutboxItem.id).desc())
+    )
+    return list(session.exec(stmt))
+
+
+def local(value: datetime | None) -> datetime | None:
+    """A stored UTC time in Vietnam's zone, for display."""
+    from connector.clock import TZ
+
+    return value.astimezone(TZ) if value is not None else None
