@@ -3,8 +3,9 @@
 It starts the eOffice and portal simulators, a real mailbox (Dovecot, when installed) holding a
 few directives, and an outgoing-mail sink that files reminders as .eml; writes a config, a 0600
 secrets file and a dashboard account into a throw-away workspace; then runs the service
-(`connector run`: scheduler + dashboard) until Ctrl+C, or with `--once` every job once, twice
-over the sources to show that nothing is stored or sent twice, and prints a summary.
+(`connector run`: scheduler + dashboard) until Ctrl+C. With `--once` it runs every job once, then,
+as a clerk would on the dashboard, records two units' progress reports, runs every job again
+(the changes reach the portal; nothing is stored or sent twice) and prints a summary.
 Nothing leaves this machine: every address is 127.0.0.1.
 """
 
@@ -20,12 +21,12 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from connector import clock
+from connector import clock, log
 from connector.calendar import WorkingCalendar, due_by
 from connector.config import Config, load
 from connector.mappings import load_all
 from connector.register.db import open_register
-from connector.register.tables import Document, OutboxItem, ReviewItem
+from connector.register.tables import Document, OutboxItem, ReviewItem, Task
 from connector.service import load_object
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -124,13 +125,16 @@ def run_demo(*, once: bool, workdir: Path | None = None) -> int:
         site = _start_site(stack, work)
         config_file = _write_config(work, site)
         cfg = load(config_file, environ={})
+        log.configure(level="INFO", file=cfg.log_file)  # details to the JSON log; the terminal gets the lines
         maps = load_all(cfg.mappings_dir)
         cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
         if once:
             from connector.sync_cmd import run_all_jobs
 
             run_all_jobs(cfg, maps, cal)
-            print("\n== Chạy lại các nguồn (không được ghi trùng, không gửi trùng) ==")
+            print("\n== Văn thư ghi nhận báo cáo của đơn vị (như trên trang theo dõi) ==")
+            _record_reports(cfg, cal)
+            print("\n== Chạy lại mọi việc (không được ghi trùng, không gửi trùng) ==")
             run_all_jobs(cfg, maps, cal)
             print(_summary(cfg, cal, config_file, work))
             return 0
@@ -149,8 +153,13 @@ def _start_site(stack: ExitStack, work: Path) -> DemoSite:
     serve_in_thread = load_object("fixtures.simulators.serve:serve_in_thread")
     site = DemoSite()
     eoffice_state = load_object("fixtures.simulators.eoffice.state:EOfficeState")()
+    portal_tasks = load_object("fixtures.demo_seed:portal_tasks")(eoffice_state, clock.today())
+    states = {
+        "eoffice": eoffice_state,
+        "portal": load_object("fixtures.simulators.portal.state:PortalState")(tasks=portal_tasks),
+    }
     for name, (factory, accounts) in SIMULATORS.items():
-        app = load_object(factory)(eoffice_state) if name == "eoffice" else load_object(factory)()
+        app = load_object(factory)(states[name])
         site.urls[name] = stack.enter_context(serve_in_thread(app))
         known: dict[str, str] = load_object(accounts)
         site.users[name], site.passwords[name] = next(iter(known.items()))
@@ -160,7 +169,7 @@ def _start_site(stack: ExitStack, work: Path) -> DemoSite:
     except RuntimeError as exc:  # Dovecot not installed: the demo goes on without the mailbox
         print(f"Hộp thư mô phỏng không chạy được, bỏ qua nguồn hộp thư. {exc}")
     else:
-        messages = load_object("fixtures.demo_mail:mailbox_messages")(eoffice_state, to=site.mail.username)
+        messages = load_object("fixtures.demo_seed:mailbox_messages")(eoffice_state, to=site.mail.username)
         load_object("fixtures.dovecot.server:deliver")(site.mail, messages)
         print(f"Hộp thư công vụ mô phỏng (IMAP): {site.mail.host}:{site.mail.port}, {len(messages)} thư")
     sink = load_object("fixtures.simulators.smtp_sink:smtp_sink")
@@ -185,6 +194,41 @@ def _write_config(work: Path, site: DemoSite) -> Path:
         lines.append(f'CONNECTOR_MAIL_PASSWORD = "{site.mail.password}"')
     secrets_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config_file
+
+
+def _record_reports(cfg: Config, cal: WorkingCalendar) -> None:
+    """Two units report on tasks the portal also lists: one started, one finished (the dashboard's form)."""
+    from connector.web.actions import Progress, record_progress
+
+    register = open_register(cfg.register_url)
+    try:
+        with register.read() as s:
+            stmt = (
+                select(Task)
+                .where(col(Task.portal_ref).is_not(None), Task.needs_review == False)  # noqa: E712 (SQL)
+                .order_by(col(Task.id))
+                .limit(2)
+            )
+            tasks = s.exec(stmt).all()
+        today = clock.today()
+        for task, (started, done, note) in zip(
+            tasks,
+            [
+                (today, None, "Đơn vị đang triển khai, dự kiến hoàn thành đúng hạn."),
+                (today, today, "Đã hoàn thành; báo cáo kết quả gửi kèm."),
+            ],
+            strict=False,
+        ):
+            assert task.id is not None
+            report = Progress(task.id, started, done, "", note)
+            line = record_progress(
+                register, cal, report, clerk="vanthu (chạy thử)",
+                push_working_days=cfg.profile.time_limits.push_working_days,
+                portal_origins=cfg.profile.portal_origins,
+            )  # fmt: skip
+            print(line)
+    finally:
+        register.dispose()
 
 
 def _free_port(preferred: int) -> int:

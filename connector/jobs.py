@@ -14,12 +14,12 @@ never reaches the scheduler. The heartbeat also evaluates the stale-job alerts (
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from connector import clock
 from connector.calendar import WorkingCalendar
@@ -30,6 +30,9 @@ from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import finish_run, log_event, start_run
 from connector.register.tables import Event, SyncRun
+
+if TYPE_CHECKING:
+    from connector.overview import JobState
 
 Outcome = Literal["ok", "partial", "failed", "skipped"]
 
@@ -70,6 +73,9 @@ class Job:
     func: JobFunc
     minutes: int | None = None
     at: time | None = None
+    any_hour: bool = False
+    """A daily job harmless at any hour (reconcile, reports): a missed slot is caught up whenever the
+    service starts, not only within the grace hours (a reminder e-mail at night would not be)."""
 
     @property
     def daily(self) -> bool:
@@ -100,12 +106,12 @@ def build_jobs(cfg: Config) -> list[Job]:
     ]
     if cfg.settings.portal is not None and cfg.settings.portal.enabled:
         jobs += [
-            Job("reconcile", reconcile_job, at=s.reconcile_at),
+            Job("reconcile", reconcile_job, at=s.reconcile_at, any_hour=True),
             Job("push", push_job, minutes=s.push_interval_minutes),
         ]
     jobs += [
         Job("remind", remind_job, at=s.reminders_at),
-        Job("report", report_job, at=s.reports_at),
+        Job("report", report_job, at=s.reports_at, any_hour=True),
         Job("heartbeat", heartbeat_job, minutes=s.heartbeat_minutes),
     ]
     return jobs
@@ -272,7 +278,7 @@ def heartbeat_job(ctx: JobContext) -> JobResult:
     """A cheap run that proves the scheduler is alive, and raises alerts for jobs gone quiet."""
     with ctx.register.write() as s:
         run_id = start_run(s, "heartbeat").id or 0
-    stale = check_alerts(ctx, build_jobs(ctx.cfg))
+    stale = check_alerts(ctx)
     text = "Kiểm tra dịch vụ: " + (
         f"có {len(stale)} việc không chạy thành công quá lâu: {', '.join(label(j) for j in stale)}. "
         "Việc cần làm: xem `connector log --failed`."
@@ -293,38 +299,53 @@ def _close(adapter: object) -> None:
 # -- alerts --------------------------------------------------------------------------------------
 
 
-def check_alerts(ctx: JobContext, jobs: Sequence[Job]) -> list[str]:
-    """Jobs with no successful run for `scheduler.alert_after_hours`; each raises an alert.
+def stale_jobs_now(session: Session, cfg: Config, now: datetime) -> list[str]:
+    """Jobs of this config with no successful run for `scheduler.alert_after_hours` (at least a day
+    and an hour for once-a-day jobs), counted from the register's first run at the earliest so a
+    fresh install does not alarm. The one rule behind the alert, `connector status` and the
+    dashboard's banner, so they never disagree."""
+    from connector.overview import first_run_at, job_states, stale_jobs
+
+    hours = cfg.settings.scheduler.alert_after_hours
+    states = job_states(session)
+    since = first_run_at(session) or now
+    watched = [j for j in build_jobs(cfg) if j.name != "heartbeat"]
+    frequent = [j.name for j in watched if not j.daily]
+    daily = [j.name for j in watched if j.daily]
+    return stale_jobs(states, frequent, now=now, hours=hours, since=since) + stale_jobs(
+        states, daily, now=now, hours=max(hours, DAILY_SLACK_HOURS), since=since
+    )
+
+
+def stale_text(job: str, state: JobState | None, hours: float) -> str:
+    """The alert in the clerk's words: which job, since when, the last error, what to do."""
+    last_ok = state.last_ok_at if state else None
+    when = last_ok.astimezone(clock.TZ).strftime("%H:%M ngày %d/%m/%Y") if last_ok else "khi cài đặt"
+    text = f"Cảnh báo: việc «{label(job)}» không chạy thành công từ {when} (quá {hours:g} giờ)."
+    if state is not None and state.last_outcome not in ("ok", "partial", "skipped"):
+        text += f" Lần chạy gần nhất: {(state.last_message or state.last_outcome).splitlines()[0]}"
+    return text + " Việc cần làm: xem `connector log --failed`, sửa lỗi rồi chạy `connector sync`."
+
+
+def check_alerts(ctx: JobContext) -> list[str]:
+    """Raise an alert for each stale job (`stale_jobs_now`).
 
     An alert is an error line in the log file, a sync-log event of kind "alert" (once per job per
-    day: the dashboard shows it as a banner) and an e-mail to the admin (`notify.alert_admin`
-    sends at most one per job per day). Time counts from the register's first run at the
-    earliest, so a fresh install does not alarm before anything could run.
+    day) and an e-mail to the admin (`notify.alert_admin` sends at most one per job per day).
     """
-    from connector.overview import first_run_at, job_states, stale_jobs
+    from connector.overview import job_states
 
     hours = ctx.cfg.settings.scheduler.alert_after_hours
     start_of_day = datetime.combine(ctx.now.astimezone(clock.TZ).date(), time(0), clock.TZ)
     with ctx.register.read() as s:
+        stale = stale_jobs_now(s, ctx.cfg, ctx.now)
         states = {st.job: st for st in job_states(s)}
-        since = first_run_at(s) or ctx.now
         alerted = {
             (e.detail or {}).get("job")
             for e in s.exec(select(Event).where(Event.kind == "alert", col(Event.at) >= start_of_day))
         }
-    watched = [j for j in jobs if j.name != "heartbeat"]
-    frequent = [j.name for j in watched if not j.daily]
-    daily = [j.name for j in watched if j.daily]
-    stale = stale_jobs(states.values(), frequent, now=ctx.now, hours=hours, since=since)
-    stale += stale_jobs(states.values(), daily, now=ctx.now, hours=max(hours, DAILY_SLACK_HOURS), since=since)
     for job in stale:
-        state = states.get(job)
-        last_ok = state.last_ok_at if state else None
-        when = last_ok.astimezone(clock.TZ).strftime("%H:%M ngày %d/%m/%Y") if last_ok else "khi cài đặt"
-        text = f"Cảnh báo: việc «{label(job)}» không chạy thành công từ {when} (quá {hours:g} giờ)."
-        if state is not None and state.last_outcome not in ("ok", "partial", "skipped"):
-            text += f" Lần chạy gần nhất: {(state.last_message or state.last_outcome).splitlines()[0]}"
-        text += " Việc cần làm: xem `connector log --failed`, sửa lỗi rồi chạy `connector sync`."
+        text = stale_text(job, states.get(job), hours)
         get_logger("connector.alerts").error("job_stale", job=job, message=text)
         if job not in alerted:
             with ctx.register.write() as s:

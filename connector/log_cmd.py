@@ -25,6 +25,7 @@ from sqlmodel import select
 from connector import clock, overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
+from connector.jobs import stale_jobs_now, stale_text
 from connector.mappings import Mappings
 from connector.register.db import Register, head_revision, open_register
 from connector.register.tables import Event, SyncRun
@@ -173,14 +174,6 @@ def run_status(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, as_json: bo
     return 0
 
 
-def expected_jobs(cfg: Config) -> list[str]:
-    """The jobs that should succeed regularly: each enabled source's poll, the push and reconcile."""
-    jobs = [f"poll:{s.name}" for s in cfg.settings.source if s.enabled]
-    if cfg.settings.portal is not None and cfg.settings.portal.enabled:
-        jobs += ["push", "reconcile"]
-    return jobs
-
-
 def status_data(cfg: Config, cal: WorkingCalendar) -> dict[str, Any]:
     """`connector status --json`: jobs, tasks, outbox, review, alerts (stable keys)."""
     at = clock.now()
@@ -190,9 +183,9 @@ def status_data(cfg: Config, cal: WorkingCalendar) -> dict[str, Any]:
             states = overview.job_states(s)
             counts = overview.task_counts(s, at.date())
             review = overview.review_open(s)
-            first = overview.first_run_at(s)
+            stale = stale_jobs_now(s, cfg, at)
         health = outbox_health(register, cal, at)
-    stale = overview.stale_jobs(states, expected_jobs(cfg), now=at, hours=hours, since=first or at)
+    by_job = {j.job: j for j in states}
     return {
         "at": at.isoformat(),
         "jobs": [
@@ -212,7 +205,7 @@ def status_data(cfg: Config, cal: WorkingCalendar) -> dict[str, Any]:
         "tasks_total": sum(counts.values()),
         "outbox": health,
         "review_open": review,
-        "alerts": [{"job": job, "message": _stale_text(job, hours)} for job in stale],
+        "alerts": [{"job": job, "message": stale_text(job, by_job.get(job), hours)} for job in stale],
     }
 
 
@@ -242,13 +235,6 @@ def status_lines(data: dict[str, Any]) -> list[str]:
         lines.append("CẢNH BÁO:")
         lines += [f"  {a['message']}" for a in data["alerts"]]
     return lines
-
-
-def _stale_text(job: str, hours: float) -> str:
-    return (
-        f"Việc «{job}» không chạy thành công trong {hours:g} giờ qua. Việc cần làm: xem lỗi bằng "
-        "connector log --failed, sửa rồi chạy: connector sync"
-    )
 
 
 def _ago(delta: timedelta) -> str:

@@ -9,8 +9,9 @@ single worker was busy): the job store is in memory, so after a restart the cron
 compute their next time from "now" and 07:30 is forgotten if the server was off at 07:30. A
 persistent job store would remember, but would also put pickled functions into the register; the
 register already knows what ran (`sync_runs`), so `missed_daily_jobs` reads it instead: a daily
-job whose last slot is past (within the grace hours) and has had no successful run since then
-runs once at start. Interval jobs (polls, push, heartbeat) also run once at start.
+job whose last slot is past (within the grace hours; any time for reconcile and reports, which
+are harmless at night, unlike a reminder e-mail) and has had no successful run since then runs
+once at start. Interval jobs (polls, push, heartbeat) also run once at start.
 
 Jobs run one after another (one worker thread): the register is one SQLite file and a push must
 never race a reconcile on the same task; a slow job only delays the next one, which coalescing
@@ -112,7 +113,8 @@ def run_service(cfg: Config, maps: Mappings, cal: WorkingCalendar) -> int:
 def missed_daily_jobs(
     jobs: Iterable[Job], states: Iterable[JobState], *, now: datetime, grace_hours: float
 ) -> list[str]:
-    """Daily jobs whose last slot passed less than `grace_hours` ago with no successful run since."""
+    """Daily jobs whose last slot passed (less than `grace_hours` ago, unless harmless at any hour)
+    with no successful run since."""
     last_ok = {s.job: s.last_ok_at for s in states}
     local = now.astimezone(clock.TZ)
     missed = []
@@ -122,7 +124,7 @@ def missed_daily_jobs(
         slot = datetime.combine(local.date(), job.at, clock.TZ)
         if slot > local:
             slot -= timedelta(days=1)
-        if local - slot > timedelta(hours=grace_hours):
+        if local - slot > timedelta(hours=grace_hours) and not job.any_hour:
             continue
         ok = last_ok.get(job.name)
         if ok is None or ok < slot:
@@ -198,25 +200,29 @@ def _announce(
 
 
 @contextmanager
-def single_instance(url: str) -> Iterator[None]:
-    """Hold the register's service lock for the block; LockHeldError at once if another holds it."""
+def single_instance(url: str, *, by_hand: bool = False) -> Iterator[None]:
+    """Hold the register's service lock for the block; LockHeldError at once if another holds it.
+
+    `connector sync` (`by_hand`) takes the same lock: while the service runs, its jobs already do
+    what a manual cycle would, and one cycle at a time keeps every push and e-mail single.
+    """
     if url.startswith("sqlite:///"):
-        with _file_lock(Path(url.removeprefix("sqlite:///"))):
+        with _file_lock(Path(url.removeprefix("sqlite:///")), by_hand=by_hand):
             yield
     else:
-        with _pg_lock(url):
+        with _pg_lock(url, by_hand=by_hand):
             yield
 
 
 @contextmanager
-def _file_lock(db: Path) -> Iterator[None]:
+def _file_lock(db: Path, *, by_hand: bool) -> Iterator[None]:
     db.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(f"{db}.lock", timeout=0)
     owner = Path(f"{db}.owner")
     try:
         lock.acquire()
     except Timeout:
-        raise LockHeldError(_held_text(_read(owner), str(db)), hint=WHAT_TO_DO) from None
+        raise LockHeldError(_held_text(_read(owner), str(db), by_hand=by_hand), hint=WHAT_TO_DO) from None
     try:
         owner.write_text(f"tiến trình {os.getpid()} trên máy {socket.gethostname()}", encoding="utf-8")
         yield
@@ -226,7 +232,7 @@ def _file_lock(db: Path) -> Iterator[None]:
 
 
 @contextmanager
-def _pg_lock(url: str) -> Iterator[None]:
+def _pg_lock(url: str, *, by_hand: bool) -> Iterator[None]:
     """An advisory lock lives as long as its session: one connection kept open for the service's life."""
     me = f"connector run {socket.gethostname()} pid {os.getpid()}"
     engine = create_engine(url, connect_args={"application_name": me[:63]})
@@ -245,15 +251,21 @@ def _pg_lock(url: str) -> Iterator[None]:
             ).first()
             who = f"{holder[0]} (địa chỉ {holder[1] or 'máy chủ CSDL'})" if holder else None
             where = redact_text(make_url(url).render_as_string(hide_password=True))
-            raise LockHeldError(_held_text(who, where), hint=WHAT_TO_DO)
+            raise LockHeldError(_held_text(who, where, by_hand=by_hand), hint=WHAT_TO_DO)
         yield
     finally:
         conn.close()  # (closing the session releases the advisory lock)
         engine.dispose()
 
 
-def _held_text(who: str | None, where: str) -> str:
+def _held_text(who: str | None, where: str, *, by_hand: bool) -> str:
     holder = f" ({who})" if who else ""
+    if by_hand:
+        return (
+            f"Dịch vụ connector đang chạy trên sổ theo dõi này{holder}: {where}; các việc đã được dịch vụ "
+            "làm theo lịch nên không chạy `connector sync` cùng lúc. Muốn lấy lại ngay một văn bản: "
+            "connector rerun SỐ-HIỆU; xem tình trạng: connector status."
+        )
     return (
         f"Dịch vụ connector đã đang chạy trên sổ theo dõi này{holder}: {where}. Không chạy bản thứ hai. "
         "Muốn khởi động lại thì dừng bản đang chạy trước (systemctl restart connector), "

@@ -49,16 +49,20 @@ def run_all_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, since: da
 
 
 def _run_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, jobs: list[Job]) -> int:
-    register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+    """Run `jobs` in order under the service's lock (never beside a running `connector run`)."""
+    from connector.scheduler import single_instance
+
     failed = False
-    try:
-        ctx = JobContext(cfg, maps, cal, register, clock.now())
-        for job in jobs:
-            result = run_job(job, ctx)
-            _print(job, result)
-            failed = failed or result.outcome == "failed"
-    finally:
-        register.dispose()
+    with single_instance(cfg.register_url, by_hand=True):
+        register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
+        try:
+            ctx = JobContext(cfg, maps, cal, register, clock.now())
+            for job in jobs:
+                result = run_job(job, ctx)
+                _print(job, result)
+                failed = failed or result.outcome == "failed"
+        finally:
+            register.dispose()
     return 1 if failed else 0
 
 

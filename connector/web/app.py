@@ -27,7 +27,7 @@ from connector import clock, overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.domain import Origin, Status
-from connector.log_cmd import expected_jobs
+from connector.jobs import stale_jobs_now
 from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import task_facts
@@ -123,7 +123,6 @@ class Dashboard:
         self.cfg, self.maps, self.cal, self.register = cfg, maps, cal, register
         self.templates = _templates()
         self.guard = auth.Guard(cfg.settings.web.user)
-        self.started_at = clock.now()
         self.units = sorted((u for u in maps.units if u.kind == "internal"), key=lambda u: u.name)
 
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
@@ -140,17 +139,10 @@ def create_app(
     maps: Mappings,
     cal: WorkingCalendar,
     register: Register,
-    *,
-    started_at: datetime | None = None,
 ) -> FastAPI:
-    """The dashboard for this register; the session key is read from (or made in) the data folder.
-
-    `started_at` is when the service started (default: now); the overview's alert about jobs
-    without a successful run counts from there at the earliest.
-    """
+    """The dashboard for this register; the session key is read from (or made in) the data folder."""
     app = FastAPI(title="Theo dõi nhiệm vụ", docs_url=None, redoc_url=None, openapi_url=None)
     web = Dashboard(cfg, maps, cal, register)
-    web.started_at = started_at or web.started_at
     app.state.dashboard = web
     app.state.session_hours = cfg.settings.web.session_hours
     app.add_middleware(
@@ -179,8 +171,8 @@ def create_app(
             states = overview.job_states(s)
             counts = overview.task_counts(s, at.date())
             review = overview.review_open(s)
+            stale = stale_jobs_now(s, cfg, at)
         hours = cfg.settings.scheduler.alert_after_hours
-        stale = overview.stale_jobs(states, expected_jobs(cfg), now=at, hours=hours, since=web.started_at)
         health = outbox_health(register, cal, at)
         return web.page(
             request, "overview.html", title="Tổng quan", states=states, counts=counts, review=review,

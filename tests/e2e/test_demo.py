@@ -34,6 +34,11 @@ def test_demo_once_runs_every_part_and_stores_nothing_twice(tmp_path: Path, cal:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "== Kết quả chạy thử ==" in out
+    assert "Đã cập nhật lên Phần mềm theo dõi: 2 thay đổi trạng thái." in out  # the two recorded reports
+    second = out.split("== Chạy lại mọi việc")[1]
+    assert "eoffice: 0 văn bản mới" in second and "hopthu: 0 văn bản mới" in second
+    assert "Cập nhật Phần mềm: 2 đã gửi và xác nhận" in second
+    assert re.search(r"Nhắc việc ngày [\d/]+: đã gửi 0 thư", second)
     assert "Traceback" not in out + result.stderr
     stored = int(re.search(r"Văn bản trong sổ theo dõi: (\d+)", out).group(1))  # type: ignore[union-attr]
 

@@ -15,7 +15,7 @@ from connector import log
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import load
-from connector.jobs import Job, JobContext, JobResult, build_jobs, check_alerts, heartbeat_job
+from connector.jobs import Job, JobContext, JobResult, check_alerts, heartbeat_job
 from connector.mappings import Mappings
 from connector.overview import JobState, job_states
 from connector.register.db import Register, open_register
@@ -54,6 +54,12 @@ def test_a_daily_job_missed_while_the_server_was_off_runs_once_at_start() -> Non
     # long after the slot, beyond the grace hours: wait for tomorrow instead
     assert missed_daily_jobs([REMIND], [], now=nine.replace(hour=20), grace_hours=12) == []
     assert missed_daily_jobs([REMIND], [], now=nine.replace(hour=20), grace_hours=13) == ["remind"]
+    # reconcile is harmless at night: a missed slot is caught up whatever the hour, but only once
+    reconcile = Job("reconcile", _nothing, at=time(6, 30), any_hour=True)
+    eight_pm = nine.replace(hour=20)
+    assert missed_daily_jobs([reconcile, REMIND], [], now=eight_pm, grace_hours=12) == ["reconcile"]
+    done = _state("reconcile", datetime(2026, 11, 23, 20, 1, tzinfo=TZ))
+    assert missed_daily_jobs([reconcile], [done], now=nine.replace(hour=21), grace_hours=12) == []
 
 
 def test_catch_up_reads_the_successful_runs_in_the_register(tmp_path: Path) -> None:
@@ -111,9 +117,8 @@ alert_after_hours = 6
             _add_run(register, "remind", now - timedelta(hours=7), "skipped")
             _add_run(register, "report", now - timedelta(hours=8), "ok")
             ctx = JobContext(cfg, maps, cal, register, now)
-            jobs = build_jobs(cfg)
-            assert check_alerts(ctx, jobs) == ["poll:eoffice"]
-            assert check_alerts(ctx, jobs) == ["poll:eoffice"]  # still stale, but no second event or mail
+            assert check_alerts(ctx) == ["poll:eoffice"]
+            assert check_alerts(ctx) == ["poll:eoffice"]  # still stale, but no second event or mail
 
             with register.read() as s:
                 alerts = list(s.exec(select(Event).where(Event.kind == "alert")))
@@ -138,10 +143,10 @@ def test_a_fresh_install_does_not_alarm_before_anything_could_run(
     register = open_register(cfg.register_url)
     try:
         now = datetime.now(UTC)
-        assert check_alerts(JobContext(cfg, maps, cal, register, now), build_jobs(cfg)) == []
+        assert check_alerts(JobContext(cfg, maps, cal, register, now)) == []
         later = JobContext(cfg, maps, cal, register, now + timedelta(hours=30))
         _add_run(register, "push", now, "ok")  # the first run ever; nothing else since
-        stale = check_alerts(later, build_jobs(cfg))
+        stale = check_alerts(later)
         assert "poll:eoffice" in stale and "push" in stale and "heartbeat" not in stale
     finally:
         register.dispose()

@@ -185,7 +185,7 @@ def test_status_alerts_a_job_without_success_for_too_long(site: Site) -> None:
             )
         )
     data = json.loads(cli(site.config, "status", "--json").stdout)
-    assert {a["job"] for a in data["alerts"]} == {"poll:eoffice", "push", "reconcile"}
+    assert {a["job"] for a in data["alerts"]} == {"poll:eoffice", "push", "reconcile", "remind", "report"}
     assert all("connector log --failed" in a["message"] for a in data["alerts"])
     text = cli(site.config, "status").stdout
     assert "CẢNH BÁO:" in text and "push: thất bại" in text and "3 ngày trước" in text

@@ -17,7 +17,7 @@ from connector.config import load
 from connector.demo import _config_text
 from connector.mappings import load_all
 from connector.register.db import open_register
-from connector.register.tables import Event, OutboxItem, ReviewItem, Task
+from connector.register.tables import Event, OutboxItem, ReviewItem, SyncRun, Task
 from connector.web import queries
 from connector.web.app import create_app, serve
 from tests.web.site import CLERK, PASSWORD, Site, running_site
@@ -216,9 +216,12 @@ def test_overview_warns_when_jobs_have_not_succeeded(tmp_path: Path) -> None:
     cfg = load(config, environ={})
     maps = load_all(cfg.mappings_dir)
     register = open_register(cfg.register_url)
-    app = create_app(
-        cfg, maps, WorkingCalendar(maps.calendar), register, started_at=clock.now() - timedelta(days=2)
-    )
+    two_days_ago = clock.now() - timedelta(days=2)
+    with register.write() as s:  # the service's first run, two days ago, failed; nothing succeeded since
+        s.add(
+            SyncRun(job="poll:eoffice", started_at=two_days_ago, finished_at=two_days_ago, outcome="failed")
+        )
+    app = create_app(cfg, maps, WorkingCalendar(maps.calendar), register)
     server, thread = serve(app)
     try:
         port = server.servers[0].sockets[0].getsockname()[1]
