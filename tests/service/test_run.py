@@ -99,6 +99,10 @@ def test_service_runs_jobs_holds_the_lock_and_stops_on_sigterm(tmp_path: Path, s
         by_hand = cli(config, "sync", timeout=60)  # a manual cycle never runs beside the service
         assert by_hand.returncode == 2 and "connector rerun" in by_hand.stderr, by_hand.stderr
         assert by_hand.stdout == ""
+        number = next(d.number for d in eoffice.documents.values() if not d.secrecy)
+        rerun = cli(config, "rerun", number, timeout=60)  # one document again, beside the running service
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert "Không có gì thay đổi" in rerun.stdout
 
         page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, timeout=10)
         assert page.status_code == 200 and "đăng nhập" in page.text.lower()
