@@ -92,6 +92,8 @@ def label(job: str) -> str:
         "remind": "nhắc việc",
         "report": "báo cáo định kỳ",
         "heartbeat": "kiểm tra dịch vụ",
+        "rerun": "chạy lại một văn bản",
+        "import-excel": "nhập sổ Excel",
     }
     return names.get(job, job)
 

@@ -27,7 +27,7 @@ from connector import clock, overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.domain import Origin, Status
-from connector.jobs import stale_jobs_now
+from connector.jobs import label, stale_jobs_now
 from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import task_facts
@@ -38,7 +38,6 @@ from connector.web import auth, queries
 from connector.web.forms import add_action_routes
 
 HERE = Path(__file__).resolve().parent
-JOB_NAMES = {"push": "Cập nhật Phần mềm", "reconcile": "Đối chiếu Phần mềm", "rerun": "Chạy lại văn bản"}
 STATE_NAMES = {
     "registered": "Đã vào sổ",
     "review": "Chờ văn thư kiểm tra",
@@ -112,7 +111,7 @@ def _templates() -> Jinja2Templates:
     templates.env.filters["intake"] = lambda s: INTAKE_NAMES.get(s, s)
     templates.env.filters["level"] = lambda s: LEVEL_NAMES.get(s, s)
     templates.env.filters["kind"] = lambda s: KIND_NAMES.get(s, s)
-    templates.env.filters["job"] = lambda j: JOB_NAMES.get(j, j.replace("poll:", "Nhận văn bản từ "))
+    templates.env.filters["job"] = lambda j: label(j)[:1].upper() + label(j)[1:]
     return templates
 
 

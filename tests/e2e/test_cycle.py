@@ -1,64 +1,33 @@
-"""`connector sync` as the systemd timer runs it: intake, reconcile and push in one cycle, then --dry-run."""
+"""`connector sync` as an admin runs it by hand: intake, reconcile and push in one cycle, then --dry-run."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from connector.demo import _config_text
 from connector.register.db import open_register
 from connector.register.tables import Task
-from fixtures.simulators.eoffice import DEFAULT_USERS as EOFFICE_USERS
-from fixtures.simulators.eoffice import EOfficeState
-from fixtures.simulators.eoffice import create_app as eoffice_app
-from fixtures.simulators.portal import create_app as portal_app
 from fixtures.simulators.portal.state import DEFAULT_USERS as PORTAL_USERS
-from fixtures.simulators.portal.state import PortalState
-from fixtures.simulators.serve import serve_in_thread
+from tests.simulated import Sites, cli, simulators, write_workspace
 
 
 @pytest.fixture
-def sites() -> Iterator[tuple[EOfficeState, PortalState, dict[str, str]]]:
-    eoffice, portal = EOfficeState(), PortalState()
-    with serve_in_thread(eoffice_app(eoffice)) as e_url, serve_in_thread(portal_app(portal)) as p_url:
-        yield eoffice, portal, {"eoffice": e_url, "portal": p_url}
-
-
-def _workspace(tmp_path: Path, urls: dict[str, str]) -> Path:
-    users = {"eoffice": next(iter(EOFFICE_USERS)), "portal": next(iter(PORTAL_USERS))}
-    config = tmp_path / "config.toml"
-    config.write_text(_config_text(urls, users), encoding="utf-8")
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(
-        f'CONNECTOR_EOFFICE_PASSWORD = "{EOFFICE_USERS[users["eoffice"]]}"\n'
-        f'CONNECTOR_PORTAL_PASSWORD = "{PORTAL_USERS[users["portal"]]}"\n',
-        encoding="utf-8",
-    )
-    secrets.chmod(0o600)
-    return config
-
-
-def _cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
-    return subprocess.run(
-        [sys.executable, "-m", "connector.cli", "--config", str(config), *args],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+def sites() -> Iterator[Sites]:
+    with simulators() as running:
+        yield running
 
 
 def _run(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return _cli(config, "sync", *args)
+    return cli(config, "sync", *args)
 
 
 def test_one_cycle_reads_reconciles_and_pushes(tmp_path: Path, sites) -> None:
     eoffice, portal, urls = sites
-    config = _workspace(tmp_path, urls)
+    config = write_workspace(tmp_path, urls)
     first = _run(config)
     assert first.returncode == 0, first.stderr
     assert f"eoffice: {len(eoffice.documents)} văn bản mới" in first.stdout
@@ -77,7 +46,7 @@ def test_one_cycle_reads_reconciles_and_pushes(tmp_path: Path, sites) -> None:
 
 def test_portal_down_fails_the_cycle_in_vietnamese(tmp_path: Path, sites) -> None:
     _, portal, urls = sites
-    config = _workspace(tmp_path, urls)
+    config = write_workspace(tmp_path, urls)
     portal.faults.down = True
     result = _run(config)
     assert result.returncode == 1
@@ -88,7 +57,7 @@ def test_portal_down_fails_the_cycle_in_vietnamese(tmp_path: Path, sites) -> Non
 
 def test_return_only_by_explicit_command_with_a_reason(tmp_path: Path, sites) -> None:
     _, portal, urls = sites
-    config = _workspace(tmp_path, urls)
+    config = write_workspace(tmp_path, urls)
     assert _run(config).returncode == 0
     register = open_register(f"sqlite:///{tmp_path / 'data' / 'register.sqlite3'}", upgrade=False)
     ref = sorted(portal.tasks)[0]
@@ -103,12 +72,12 @@ def test_return_only_by_explicit_command_with_a_reason(tmp_path: Path, sites) ->
         register.dispose()
     assert portal.returned == []  # a whole cycle never sends anything back by itself
 
-    blank = _cli(config, "return", str(task_id), "--reason", "   ")
+    blank = cli(config, "return", str(task_id), "--reason", "   ")
     assert blank.returncode == 2 and "Phải ghi rõ lý do" in blank.stderr
     assert portal.returned == []
 
     reason = "Nội dung thuộc chức năng của Sở Y tế, đề nghị chuyển cơ quan khác thực hiện."
-    done = _cli(config, "return", str(task_id), "--reason", reason)
+    done = cli(config, "return", str(task_id), "--reason", reason)
     assert done.returncode == 0, done.stderr
     assert [(r.portal_ref, r.reason) for r in portal.returned] == [(ref, reason)]
     assert "Đã trả lại nhiệm vụ" in done.stdout

@@ -22,7 +22,7 @@ from connector.register.db import Register, open_register
 from connector.register.tables import Event, SyncRun
 from connector.scheduler import missed_daily_jobs
 from fixtures.simulators.smtp_sink import smtp_sink
-from tests.service.conftest import write_workspace
+from tests.simulated import write_workspace
 
 URLS = {"eoffice": "http://127.0.0.1:9", "portal": "http://127.0.0.1:9"}
 

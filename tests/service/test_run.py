@@ -16,7 +16,7 @@ from sqlmodel import select
 from connector import clock
 from connector.register.db import open_register
 from connector.register.tables import SourceCursor, SyncRun
-from tests.service.conftest import clean_env, cli, command, free_port, write_workspace
+from tests.simulated import clean_env, cli, command, free_port, write_workspace
 
 DEADLINE = 90.0
 

@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from connector.register.db import open_register
 from connector.register.tables import SyncRun
-from tests.service.conftest import cli, write_workspace
+from tests.simulated import cli, write_workspace
 
 
 def _jobs(db: Path) -> list[str]:

@@ -8,9 +8,6 @@ the log has a failure in it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +25,8 @@ from connector.register.db import Register, open_register
 from connector.register.queries import record_status_change
 from connector.register.tables import Document, IntakeItem, Task
 from fixtures.simulators.eoffice import EOfficeState
-from fixtures.simulators.eoffice import create_app as eoffice_app
-from fixtures.simulators.portal import create_app as portal_app
 from fixtures.simulators.portal.state import PortalState
-from fixtures.simulators.serve import serve_in_thread
-from tests.e2e.test_cycle import _workspace
+from tests.simulated import cli, simulators, write_workspace
 
 BROKEN = "24005"
 """The eOffice record that is malformed on the first sync (a failure in the log)."""
@@ -66,21 +60,12 @@ class Site:
         return self.config.parent / "data" / "register.sqlite3"
 
 
-def cli(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`connector ARGS` in a separate process, as a clerk types it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
-    return subprocess.run(
-        [sys.executable, "-m", "connector.cli", "--config", str(config), *args],
-        capture_output=True, text=True, env=env, timeout=timeout, check=False,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
-    eoffice, portal = EOfficeState(), PortalState()
+    eoffice = EOfficeState()
     eoffice.faults.malformed = {BROKEN}
-    with serve_in_thread(eoffice_app(eoffice)) as e_url, serve_in_thread(portal_app(portal)) as p_url:
-        config = _workspace(tmp_path, {"eoffice": e_url, "portal": p_url})
+    with simulators(eoffice) as (_, portal, urls):
+        config = write_workspace(tmp_path, urls)
         first = cli(config, "sync")
         assert first.returncode == 0, first.stderr
         eoffice.faults.malformed = set()

@@ -14,7 +14,8 @@ from connector.errors import UserError
 from connector.register.tables import Document, DocumentRevision, Event, IntakeItem, OutboxItem, SyncRun, Task
 from connector.service import build_portal, build_source
 from connector.sync.rerun import RerunResult, rerun_document
-from tests.synclog.conftest import BROKEN, Site, cli
+from tests.simulated import cli
+from tests.synclog.conftest import BROKEN, Site
 
 
 def _rerun(site: Site, ref: str) -> RerunResult:

@@ -17,7 +17,8 @@ from sqlmodel import col, select
 from connector import clock
 from connector.register.tables import Document, Event, OutboxItem, ReviewItem, SyncRun, Task
 from connector.sync.outbox import HOLD_REVIEW
-from tests.web.site import CHROMIUM, CLERK, PASSWORD, Site, cli, running_site
+from tests.simulated import cli
+from tests.web.site import CHROMIUM, CLERK, PASSWORD, Site, running_site
 
 
 @pytest.fixture

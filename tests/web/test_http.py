@@ -231,7 +231,7 @@ def test_overview_warns_when_jobs_have_not_succeeded(tmp_path: Path) -> None:
         thread.join(timeout=10)
         register.dispose()
     assert 'role="alert"' in home and "chưa chạy thành công trong 24 giờ qua" in home
-    assert "«Nhận văn bản từ eoffice»" in home and "«Cập nhật Phần mềm»" in home
+    assert "«Đọc nguồn eoffice»" in home and "«Cập nhật Phần mềm theo dõi»" in home
 
 
 def test_progress_is_validated_then_recorded_with_its_push_limit(site: Site) -> None:
