@@ -68,7 +68,7 @@ class ImportSummary:
         out += [f"  - trang «{self.sheet}», dòng {row}: {why}." for row, why in self.problems]
         extra = []
         if self.review:
-            extra.append(f"{self.review} dòng cần văn thư kiểm tra (xem trang quản lý, mục cần kiểm tra)")
+            extra.append(f"{self.review} dòng cần văn thư kiểm tra (xem trang theo dõi, mục Chờ kiểm tra)")
         if self.merged:
             extra.append(f"{self.merged} dòng trùng văn bản đã nhận qua nguồn khác (đã gộp)")
         if self.secret:
@@ -216,7 +216,8 @@ class ExcelImport:
         s.add(doc)
         if outcome == "review":
             text = (f"Đã ghi {label} từ sổ Excel (dòng {row}); cần văn thư kiểm tra: {'; '.join(reasons)}. "
-                    "Xác nhận trên trang quản lý, hoặc sửa tệp Excel và mappings/ rồi nhập lại.")  # fmt: skip
+                    "Xác nhận trên trang theo dõi (mục Chờ kiểm tra), hoặc sửa tệp Excel và mappings/ "
+                    "rồi nhập lại.")  # fmt: skip
         else:
             text = f"Đã ghi vào sổ theo dõi {label} từ sổ Excel (dòng {row}), nhiệm vụ {task.seq}."
         detail = {"row": row, "source_ref": item.source_ref, "task_id": task.id, "reasons": reasons}

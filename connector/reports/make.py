@@ -49,7 +49,7 @@ class Written:
         if self.held_for_review:
             text += (
                 f"\n{self.held_for_review} nhiệm vụ đang chờ kiểm tra nên chưa đưa vào báo cáo; "
-                "xác nhận chúng trên trang quản trị rồi chạy lại `connector report "
+                "xác nhận chúng trên trang theo dõi (mục Chờ kiểm tra) rồi chạy lại `connector report "
                 f"{self.kind} --period {self.period.key}`."
             )
         return text

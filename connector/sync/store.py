@@ -290,8 +290,8 @@ class Store:
                 self.s,
                 "review",
                 f"Đã ghi văn bản {self.label}{version}; cần văn thư kiểm tra: "
-                f"{'; '.join(doc.review_reasons)}. ({due}) Xác nhận trên trang quản lý, hoặc sửa văn bản "
-                f"trên nguồn rồi chạy: connector rerun {self.ref}",
+                f"{'; '.join(doc.review_reasons)}. ({due}) Xác nhận trên trang theo dõi (mục Chờ kiểm tra), "
+                f"hoặc sửa văn bản trên nguồn rồi chạy: connector rerun {self.ref}",
                 document_ref=self.ref,
                 document_id=document.id,
                 detail={**detail, "reasons": list(doc.review_reasons)},
