@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -181,9 +181,11 @@ def create_app(
     @app.get("/so-theo-doi", response_class=HTMLResponse)
     def register_page(
         request: Request, status: str = "", unit: str = "", overdue: str = "", origin: str = "", q: str = "",
+        everything: str = Query("", alias="all"),
         page: int = 1,
     ) -> Response:  # fmt: skip
-        f = queries.RegisterFilter(status, unit, overdue in ("1", "on", "true"), origin, q, max(page, 1))
+        yes = ("1", "on", "true")
+        f = queries.RegisterFilter(status, unit, overdue in yes, origin, q, max(page, 1), everything in yes)
         with register.read() as s:
             rows, total = queries.task_rows(s, f, clock.today())
         pages = max(1, -(-total // queries.PAGE_SIZE))

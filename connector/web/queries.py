@@ -42,12 +42,16 @@ class RegisterFilter:
     origin: str = ""
     q: str = ""
     page: int = 1
+    everything: bool = False
+    """Also tasks that do not concern the department and those of revoked or replaced documents."""
 
 
 def task_rows(session: Session, f: RegisterFilter, today: date) -> tuple[list[TaskRow], int]:
     """The page `f.page` of tasks matching `f` (newest documents first) and the total count."""
     stmt = select(Task, Document).join(Document, col(Task.document_id) == Document.id)
     stmt = stmt.where(col(Document.state).not_in(("secret_notice",)))
+    if not f.everything:
+        stmt = stmt.where(Task.concerns_us == True, col(Document.state).in_(("registered", "review")))  # noqa: E712
     if f.unit:
         stmt = stmt.where(or_(Task.lead_unit_code == f.unit, Task.handling_unit_code == f.unit))
     if f.origin:

@@ -17,7 +17,7 @@ from connector.config import load
 from connector.demo import _config_text
 from connector.mappings import load_all
 from connector.register.db import open_register
-from connector.register.tables import Event, OutboxItem, ReviewItem, SyncRun, Task
+from connector.register.tables import Document, Event, OutboxItem, ReviewItem, SyncRun, Task
 from connector.web import queries
 from connector.web.app import create_app, serve
 from tests.web.site import CLERK, PASSWORD, Site, running_site
@@ -67,6 +67,13 @@ def test_overview_counts_and_register_filters(site: Site) -> None:
     everything = httpx.get(site.url + "/so-theo-doi").text
     total = int(re.search(r'id="total">(\d+) nhiệm vụ', everything).group(1))  # type: ignore[union-attr]
     assert total > queries.PAGE_SIZE, "the simulated eOffice fills more than one page"
+    with site.register.read() as s:
+        pairs = s.exec(select(Task, Document).join(Document, col(Task.document_id) == Document.id)).all()
+    ours = [t for t, d in pairs if t.concerns_us and d.state in ("registered", "review")]
+    shown = [t for t, d in pairs if d.state != "secret_notice"]
+    assert total == len(ours) < len(shown)  # by default only the department's tasks in force
+    with_all = httpx.get(site.url + "/so-theo-doi", params={"all": "1"}).text
+    assert f'id="total">{len(shown)} nhiệm vụ' in with_all
     rows = re.compile(r'<a href="/van-ban/\d+">')
     assert len(rows.findall(everything)) == queries.PAGE_SIZE
     second = httpx.get(site.url + "/so-theo-doi", params={"page": "2"}).text
@@ -88,7 +95,7 @@ def test_overview_counts_and_register_filters(site: Site) -> None:
                 select(Task).where((Task.lead_unit_code == unit) | (Task.handling_unit_code == unit))
             ).all()
         )
-    by_unit = httpx.get(site.url + "/so-theo-doi", params={"unit": unit}).text
+    by_unit = httpx.get(site.url + "/so-theo-doi", params={"unit": unit, "all": "1"}).text
     assert f'id="total">{same_unit} nhiệm vụ' in by_unit
     nothing = httpx.get(
         site.url + "/so-theo-doi", params={"origin": "Giám đốc Sở", "q": "không-có-văn-bản-này"}
