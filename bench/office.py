@@ -48,7 +48,6 @@ from connector.register.tables import Document, Event, OutboxItem, Task
 from connector.reminders import compose, due_items
 from connector.reports.cli import run_report
 from connector.web.actions import Progress, record_progress
-from connector.web.app import create_app, serve
 from fixtures.excel.make_samples import (
     COOPERATING,
     HEADER_SUB,
@@ -187,7 +186,9 @@ def installation(root: Path) -> Config:
     config = root / "config.toml"
     config.write_text(_config_text({"eoffice": NOWHERE, "portal": NOWHERE}, USERS), encoding="utf-8")
     secrets = root / "secrets.toml"
-    secrets.write_text('CONNECTOR_EOFFICE_PASSWORD = "x"\nCONNECTOR_PORTAL_PASSWORD = "y"\n', encoding="utf-8")
+    secrets.write_text(
+        'CONNECTOR_EOFFICE_PASSWORD = "x"\nCONNECTOR_PORTAL_PASSWORD = "y"\n', encoding="utf-8"
+    )
     secrets.chmod(0o600)
     return load(config, environ={})
 
@@ -197,7 +198,11 @@ def record_some_progress(cfg: Config, cal: WorkingCalendar, register: Register, 
     with register.read() as s:
         ids = s.exec(
             select(Task.id)
-            .where(col(Task.started_on).is_(None), col(Task.completed_on).is_(None), Task.needs_review == False)  # noqa: E712
+            .where(
+                col(Task.started_on).is_(None),
+                col(Task.completed_on).is_(None),
+                col(Task.needs_review).is_(False),
+            )
             .order_by(col(Task.id))
             .limit(k)
         ).all()
@@ -221,8 +226,8 @@ def reminders(cfg: Config, maps: Mappings, cal: WorkingCalendar, register: Regis
     started = time.perf_counter()
     groups = due_items(ctx, today)
     selected = time.perf_counter()
-    mails = [compose(unit, items, today, cfg.profile.department)
-             for code, items in groups.items() if (unit := maps.unit(code)) is not None and unit.email]  # fmt: skip
+    units = [(u, items) for code, items in groups.items() if (u := maps.unit(code)) is not None and u.email]
+    mails = [compose(unit, items, today, cfg.profile.department) for unit, items in units]
     composed = time.perf_counter()
     return {
         "select_s": selected - started,
@@ -238,6 +243,10 @@ def dashboard(
     cfg: Config, maps: Mappings, cal: WorkingCalendar, register: Register, requests: int
 ) -> list[tuple[str, int, float, float, int]]:
     """(page, status, median ms, max ms, bytes) over `requests` GETs each, after one untimed GET."""
+    # Imported here, not at the top: importing connector.web.auth computes an argon2 hash (64 MiB),
+    # which would otherwise be the peak RSS reported for the Excel import.
+    from connector.web.app import create_app, serve
+
     server, thread = serve(create_app(cfg, maps, cal, register), "127.0.0.1", 0)
     out = []
     try:
@@ -250,7 +259,9 @@ def dashboard(
                     started = time.perf_counter()
                     client.get(page)
                     times.append((time.perf_counter() - started) * 1000)
-                out.append((page, first.status_code, statistics.median(times), max(times), len(first.content)))
+                out.append(
+                    (page, first.status_code, statistics.median(times), max(times), len(first.content))
+                )
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -259,9 +270,13 @@ def dashboard(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=10_000, help="task rows in the workbook (default 10,000)")
+    parser.add_argument(
+        "--tasks", type=int, default=10_000, help="task rows in the workbook (default 10,000)"
+    )
     parser.add_argument("--requests", type=int, default=20, help="timed GETs per dashboard page")
-    parser.add_argument("--progress", type=int, help="tasks a clerk records progress on (default N/20, ≤ 500)")
+    parser.add_argument(
+        "--progress", type=int, help="tasks a clerk records progress on (default N/20, ≤ 500)"
+    )
     args = parser.parse_args()
     n = args.tasks
     k = args.progress if args.progress is not None else min(500, n // 20)
@@ -285,8 +300,11 @@ def main() -> None:
             print("  " + line)
         table += [
             ("import-excel, first", f"{first:.1f} s, {n / first:,.0f} rows/s"),
-            ("  peak RSS", f"{import_rss:.0f} MB (before: peak {base_rss:.0f} MB, "
-                           f"now {base_now:.0f} MB; after: now {import_now:.0f} MB)"),
+            (
+                "  peak RSS",
+                f"{import_rss:.0f} MB (before: peak {base_rss:.0f} MB, "
+                f"now {base_now:.0f} MB; after: now {import_now:.0f} MB)",
+            ),
         ]
         code, again, said = timed(lambda: run_import(cfg, maps, cal, path=book))
         print(f"import-excel again (exit {code}), {again:.1f} s: {said.splitlines()[0]}")
@@ -308,7 +326,9 @@ def main() -> None:
             (recorded, outbox), progress, _ = timed(lambda: record_some_progress(cfg, cal, register, k))
             print(f"Progress recorded on {recorded} tasks in {progress:.1f} s; {outbox} outbox rows wait")
             if recorded:
-                table.append(("record_progress (clerk's form)", f"{progress / recorded * 1000:.1f} ms per task"))
+                table.append(
+                    ("record_progress (clerk's form)", f"{progress / recorded * 1000:.1f} ms per task")
+                )
 
             for kind in ("annual", "monthly"):
                 out = root / f"bao-cao-{kind}.xlsx"
@@ -318,8 +338,8 @@ def main() -> None:
                 table.append((f"report {kind}", f"{took:.2f} s, {out.stat().st_size / 1e6:.2f} MB"))
 
             r = reminders(cfg, maps, cal, register)
-            print(f"Reminders: {r['tasks']:,.0f} tasks ({r['overdue']:,.0f} overdue) for {r['units']:.0f} units, "
-                  f"{r['mails']:.0f} e-mails composed, not sent")  # fmt: skip
+            print(f"Reminders: {r['tasks']:,.0f} tasks ({r['overdue']:,.0f} overdue) for "
+                  f"{r['units']:.0f} units, {r['mails']:.0f} e-mails composed, not sent")  # fmt: skip
             table += [
                 ("reminders: select (due_items)", f"{r['select_s']:.2f} s, {r['tasks']:,.0f} tasks"),
                 ("reminders: compose e-mails", f"{r['compose_s']:.2f} s, {r['mails']:.0f} e-mails"),
@@ -329,11 +349,16 @@ def main() -> None:
         finally:
             register.dispose()
         for page, status, median, worst, size in pages:
-            table.append((f"GET {page}", f"median {median:7.1f} ms, max {worst:7.1f} ms ({status}, {size // 1024} KB)"))
+            table.append(
+                (f"GET {page}", f"median {median:7.1f} ms, max {worst:7.1f} ms ({status}, {size // 1024} KB)")
+            )
         table.append(("peak RSS at the end", f"{rss_mb():.0f} MB"))
 
     print()
-    print(f"Register of {n:,} tasks (SQLite, one process; dashboard: {args.requests} GETs per page after 1 untimed)")
+    print(
+        f"Register of {n:,} tasks (SQLite, one process; dashboard: {args.requests} GETs per page "
+        "after 1 untimed)"
+    )
     width = max(len(a) for a, _ in table)
     for what, figure in table:
         print(f"  {what:<{width}} | {figure}")

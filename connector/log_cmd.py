@@ -25,7 +25,7 @@ from sqlmodel import select
 from connector import clock, overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
-from connector.jobs import stale_jobs_now, stale_text
+from connector.jobs import label, stale_jobs_now, stale_text
 from connector.mappings import Mappings
 from connector.register.db import Register, head_revision, open_register
 from connector.register.tables import Event, SyncRun
@@ -217,7 +217,9 @@ def status_lines(data: dict[str, Any]) -> list[str]:
         lines.append("  (chưa có lần chạy nào — chạy: connector sync)")
     for j in data["jobs"]:
         started = datetime.fromisoformat(j["last_started"])
-        text = f"  {j['job']}: {j['last_outcome_text']}, lúc {started:%d/%m/%Y %H:%M} ({_ago(at - started)})"
+        name = label(j["job"])
+        text = f"  {name[:1].upper()}{name[1:]}: {j['last_outcome_text']}, lúc {started:%d/%m/%Y %H:%M} "
+        text += f"({_ago(at - started)})"
         if j["last_outcome"] not in overview.OK_OUTCOMES and j["last_ok_at"]:
             text += f"; lần thành công gần nhất {datetime.fromisoformat(j['last_ok_at']):%d/%m/%Y %H:%M}"
         lines.append(text)

@@ -16,8 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
 from connector.clock import TZ
-from connector.domain import Status
-from connector.register.queries import task_facts
+from connector.domain import Status, TaskFacts
 from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task
 from connector.status import derive_status
 from connector.sync.store import number_key
@@ -85,12 +84,12 @@ def task_counts(session: Session, today: date) -> dict[str, int]:
     Counted: tasks that concern us, of documents still in force (not revoked or replaced).
     Secret documents have no tasks in the register at all (DESIGN §7).
     """
-    stmt = (
-        select(Task)
+    stmt = (  # only the four facts a status is derived from: whole rows cost ten times more
+        select(Task.deadline, Task.started_on, Task.completed_on, Task.blocked_reason)
         .join(Document, col(Task.document_id) == Document.id)
         .where(Task.concerns_us == True, Document.state == "registered")  # noqa: E712 (SQL)
     )
-    counts = Counter(str(derive_status(task_facts(t), today)) for t in session.exec(stmt))
+    counts = Counter(str(derive_status(TaskFacts(*facts), today)) for facts in session.exec(stmt))
     return {str(s): counts.get(str(s), 0) for s in Status}
 
 

@@ -63,10 +63,11 @@ def export_register(register: Register, maps: Mappings, xmap: ExcelMap, out: Pat
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(c)].width = width
     count = 0
+    wrap = Alignment(wrap_text=True, vertical="top")  # one shared style object, not one per cell
     for count, values in enumerate(_rows(register, maps), start=1):
         for c, (name, _) in enumerate(COLUMNS, start=1):
             cell = ws.cell(row=count + 1, column=c, value=values.get(name))
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = wrap
             if name in DATE_COLUMNS and isinstance(values.get(name), date):
                 cell.number_format = "DD/MM/YYYY"
     ws.freeze_panes = "A2"

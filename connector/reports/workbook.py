@@ -52,6 +52,7 @@ _THIN = Side(style="thin")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_BODY = Font(name=FONT, size=11)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def _table(ws: Worksheet, rows: list[ReportRow]) -> int:
         )  # fmt: skip
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=at, column=c, value=value)
-            cell.font = Font(name=FONT, size=11)
+            cell.font = _BODY  # (one shared style object: a new Font per cell triples the time)
             cell.border = _BOX
             cell.alignment = _CENTER if c in (1, 3, 7) else _WRAP
             if isinstance(value, date):

@@ -9,6 +9,7 @@ matching token is refused, so another site cannot make a logged-in clerk's brows
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import secrets
@@ -32,7 +33,12 @@ SECRET_FILE = "web-secret.key"
 
 _log = structlog.get_logger("connector.web")
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("không-phải-mật-khẩu-nào")  # same work for unknown names
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against for unknown names (same work), made on the first login, not at import."""
+    return _hasher.hash("không-phải-mật-khẩu-nào")
 
 
 def secret_key(data_dir: Path) -> str:
@@ -64,7 +70,7 @@ class Guard:
             return None
         user = self._users.get(name)
         try:
-            ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+            ok = _hasher.verify(user.password_hash if user else _dummy_hash(), password) and user is not None
         except (VerificationError, InvalidHashError):
             ok = False
         if ok:

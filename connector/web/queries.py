@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, or_, select
 
 from connector.register.queries import task_facts
@@ -68,12 +70,17 @@ def task_rows(session: Session, f: RegisterFilter, today: date) -> tuple[list[Ta
             )
         )
     stmt = stmt.order_by(col(Document.received_on).desc(), col(Document.id).desc(), col(Task.seq))
+    stmt = stmt.options(defer(Document.normalised))  # (the whole parsed text: most of the cost per row)
+    start = (max(f.page, 1) - 1) * PAGE_SIZE
+    if not (f.status or f.overdue):  # no filter on the derived status: the database pages
+        total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+        page = session.exec(stmt.offset(start).limit(PAGE_SIZE))
+        return [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in page], int(total)
     rows = [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in session.exec(stmt)]
     if f.status:
         rows = [r for r in rows if r.status == f.status]
     if f.overdue:
         rows = [r for r in rows if r.overdue]
-    start = (max(f.page, 1) - 1) * PAGE_SIZE
     return rows[start : start + PAGE_SIZE], len(rows)
 
 

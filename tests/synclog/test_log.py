@@ -165,7 +165,7 @@ def test_status_text_and_json_match_the_register(site: Site) -> None:
     assert f"Nhiệm vụ của Sở ({tasks}):" in text.stdout
     assert f"Chờ văn thư kiểm tra: {review}" in text.stdout
     assert "Chờ cập nhật lên Phần mềm: 2" in text.stdout
-    assert "poll:eoffice: xong một phần" in text.stdout
+    assert "Đọc nguồn eoffice: xong một phần" in text.stdout
     assert "CẢNH BÁO" not in text.stdout
 
 
@@ -189,7 +189,7 @@ def test_status_alerts_a_job_without_success_for_too_long(site: Site) -> None:
     assert {a["job"] for a in data["alerts"]} == {"poll:eoffice", "push", "reconcile", "remind", "report"}
     assert all("connector log --failed" in a["message"] for a in data["alerts"])
     text = cli(site.config, "status").stdout
-    assert "CẢNH BÁO:" in text and "push: thất bại" in text and "3 ngày trước" in text
+    assert "CẢNH BÁO:" in text and "Cập nhật Phần mềm theo dõi: thất bại" in text and "3 ngày trước" in text
 
 
 def test_log_and_status_need_no_secrets_and_no_register_is_said_plainly(site: Site, tmp_path) -> None:
