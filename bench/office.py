@@ -26,13 +26,11 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlmodel import col, select
 
 from connector import clock
@@ -50,13 +48,12 @@ from connector.reports.cli import run_report
 from connector.web.actions import Progress, record_progress
 from fixtures.excel.make_samples import (
     COOPERATING,
-    HEADER_SUB,
-    HEADER_TOP,
     LEADS,
     SIGNS,
     TOPICS,
     TRACKERS,
     _typed,
+    write_register,
 )
 
 T = TypeVar("T")
@@ -133,38 +130,15 @@ def office_rows(n: int, today: date) -> list[list[Any]]:
 
 
 def write_workbook(path: Path, n: int, today: date) -> None:
-    """The sample's layout: two title rows, a two-row merged header, column numbers, data from row 7,
-    a blank row every 800 rows (between months)."""
-    book = Workbook()
-    ws = book.active
-    assert ws is not None
-    ws.title = f"Theo dõi {today.year}"
-    ws["A1"] = "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG TỈNH QUẢNG NGÃI — VĂN PHÒNG SỞ"
-    ws.merge_cells("A1:P1")
-    ws["A2"] = "SỔ THEO DÕI NHIỆM VỤ DO UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO"
-    ws.merge_cells("A2:P2")
-    for c, (top, sub) in enumerate(zip(HEADER_TOP, HEADER_SUB, strict=True), start=1):
-        if top is not None:
-            ws.cell(row=4, column=c, value=top).font = Font(bold=True)
-        if sub is not None:
-            ws.cell(row=5, column=c, value=sub).font = Font(bold=True)
-        if top is not None and sub is None:
-            ws.merge_cells(start_row=4, start_column=c, end_row=5, end_column=c)
-    ws.merge_cells("H4:I4")
-    ws.merge_cells("J4:K4")
-    for c in range(1, len(HEADER_TOP) + 1):
-        ws.cell(row=6, column=c, value=f"({c})").alignment = Alignment(horizontal="center")
-    r = 7
-    for n_row, values in enumerate(office_rows(n, today)):
-        if n_row and n_row % 800 == 0:
-            r += 1
-        ws.cell(row=r, column=1, value=n_row + 1)
-        for c, value in enumerate(values, start=2):
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, datetime):
-                cell.number_format = "DD/MM/YYYY"
-        r += 1
-    book.save(path)
+    """The sample's layout, a blank row every 800 rows (between months)."""
+    write_register(
+        path,
+        sheet=f"Theo dõi {today.year}",
+        office="SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG TỈNH QUẢNG NGÃI — VĂN PHÒNG SỞ",
+        title="SỔ THEO DÕI NHIỆM VỤ DO UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO",
+        rows=office_rows(n, today),
+        blank_before=lambda row: bool(row) and row % 800 == 0,
+    )
 
 
 def make_workbook(path: Path, n: int, today: date) -> float:
