@@ -69,18 +69,19 @@ def task_rows(session: Session, f: RegisterFilter, today: date) -> tuple[list[Ta
                 col(Task.summary).ilike(like),
             )
         )
+    if f.overdue:  # (derive_status's "quá hạn", in SQL: not done and the deadline day has passed)
+        stmt = stmt.where(
+            col(Task.completed_on).is_(None), col(Task.deadline).is_not(None), Task.deadline < today
+        )  # type: ignore[operator]
     stmt = stmt.order_by(col(Document.received_on).desc(), col(Document.id).desc(), col(Task.seq))
     stmt = stmt.options(defer(Document.normalised))  # (the whole parsed text: most of the cost per row)
     start = (max(f.page, 1) - 1) * PAGE_SIZE
-    if not (f.status or f.overdue):  # no filter on the derived status: the database pages
+    if not f.status:  # no filter on the derived status itself: the database pages
         total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
         page = session.exec(stmt.offset(start).limit(PAGE_SIZE))
         return [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in page], int(total)
     rows = [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in session.exec(stmt)]
-    if f.status:
-        rows = [r for r in rows if r.status == f.status]
-    if f.overdue:
-        rows = [r for r in rows if r.overdue]
+    rows = [r for r in rows if r.status == f.status]
     return rows[start : start + PAGE_SIZE], len(rows)
 
 
