@@ -8,6 +8,7 @@ lacks, a source naming a recipe that does not exist) are found too.
 from __future__ import annotations
 
 import sys
+import tomllib
 from pathlib import Path
 
 from connector.config import Config, load
@@ -30,7 +31,7 @@ def run_check(config_path: Path) -> int:
             cfg = load(config_path, collect=problems)
         except ConfigError as exc:
             problems.extend(exc.problems)
-    mappings_dir = cfg.mappings_dir if cfg else config_path.parent / "mappings"
+    mappings_dir = cfg.mappings_dir if cfg else _mappings_named_in(config_path)
     try:
         maps = load_all(mappings_dir)
     except MappingError as exc:
@@ -103,6 +104,17 @@ def _cross_checks(cfg: Config, maps: Mappings, config_file: str) -> list[Problem
                 )
             )
     return found
+
+
+def _mappings_named_in(config_path: Path) -> Path:
+    """The mappings folder a config with other errors still names (so its files get checked, not
+    a guessed folder's); ./mappings beside it when even that cannot be read."""
+    try:
+        named = tomllib.loads(config_path.read_text(encoding="utf-8")).get("paths", {}).get("mappings")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, AttributeError):
+        named = None
+    folder = Path(named) if isinstance(named, str) and named else Path("mappings")
+    return folder if folder.is_absolute() else config_path.parent / folder
 
 
 def _check_excel_map(mappings_dir: Path) -> list[Problem]:

@@ -46,6 +46,15 @@ _EXPECTED = {
     "url_parsing": "một địa chỉ URL đầy đủ, ví dụ https://…",
     "url_scheme": "một địa chỉ bắt đầu bằng http:// hoặc https://",
 }
+_PATTERNS = {  # the patterns our settings use, said in words
+    r"^CONNECTOR_[A-Z0-9_]+$": "tên một biến môi trường: CONNECTOR_ rồi chữ in hoa, số hoặc _",
+    r"^[a-z0-9_-]+$": "một tên ngắn: chữ thường không dấu, số, - hoặc _",
+    r"^[a-z0-9-]+$": "một tên: chữ thường không dấu, số hoặc -",
+    r"^[a-z0-9._-]+$": "tên đăng nhập: chữ thường không dấu, số, dấu chấm, - hoặc _",
+    r"^\$argon2(id|i|d)\$": "mã băm do lệnh `connector hash-password` in ra (bắt đầu bằng $argon2id$)",
+}
+_HIDDEN_KEYS = ("password_hash",)
+"""Never echoed: an admin who pasted a password where its hash belongs must not see it printed."""
 
 
 def read_toml(path: Path, *, error: type[MappingError | ConfigError]) -> tuple[dict[str, Any], str]:
@@ -102,7 +111,12 @@ def problems_from(exc: ValidationError, *, path: Path, text: str, data: Any = No
         found = (
             "(không có)" if err["type"] == "missing" else _URL_PASSWORD.sub(r"\1***@", repr(err.get("input")))
         )
-        if err["type"] in ("value_error", "assertion_error"):
+        if str(loc[-1] if loc else "") in _HIDDEN_KEYS and err["type"] != "missing":
+            found = "(ẩn)"
+        if err["type"] == "string_pattern_mismatch":
+            pattern = str(err.get("ctx", {}).get("pattern", ""))
+            expected = _PATTERNS.get(pattern, f"một giá trị theo mẫu {pattern}")
+        elif err["type"] in ("value_error", "assertion_error"):
             expected = str(err.get("ctx", {}).get("error", err["msg"]))
         elif err["type"] == "literal_error":
             expected = "một trong: " + str(err.get("ctx", {}).get("expected", ""))

@@ -86,6 +86,18 @@ def test_check_ok_then_every_problem(workspace: Path) -> None:
     assert "Traceback" not in bad.stderr
 
 
+def test_check_reads_the_mappings_folder_a_broken_config_names(workspace: Path) -> None:
+    """A config with one bad value still has its own mappings folder checked, not ./mappings."""
+    (workspace / "mappings").rename(workspace / "anh-xa")
+    config = workspace / "config.toml"
+    text = config.read_text().replace('mappings = "mappings"', 'mappings = "anh-xa"')
+    config.write_text(text.replace("port = 8765", "port = 99999"))
+    bad = run("check", cwd=workspace, env=ENV_OK)
+    assert bad.returncode == 1
+    assert "Phát hiện 1 lỗi" in bad.stderr and "web.port" in bad.stderr
+    assert "không tồn tại" not in bad.stderr
+
+
 def test_missing_config_says_what_to_do(tmp_path: Path) -> None:
     result = run("calendar", "is-working", "2026-11-23", cwd=tmp_path)
     assert result.returncode == 2

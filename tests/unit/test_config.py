@@ -86,6 +86,23 @@ def test_password_in_toml_refused_and_never_echoed(workspace: Path) -> None:
     assert "biến môi trường" in info.value.message
 
 
+def test_dashboard_account_problems_in_words_and_a_pasted_password_never_echoed(workspace: Path) -> None:
+    path = workspace / "config.toml"
+    path.write_text(
+        path.read_text()
+        + '\n[[web.user]]\nname = "Văn Thư"\npassword_hash = "Mat-khau-dan-nham-2026"\n'
+        + '\n[[source]]\nname = "Hộp thư"\ntype = "edxml"\nfolder = "x"\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load(path, environ=ENV)
+    by_key = {p.key: p for p in info.value.problems}
+    assert "Mat-khau-dan-nham-2026" not in info.value.message
+    assert "connector hash-password" in by_key["web.user.0.password_hash"].expected
+    assert "chữ thường không dấu" in by_key["web.user.0.name"].expected
+    assert "chữ thường không dấu" in by_key["source.3.name"].expected
+    assert "should match" not in info.value.message  # pydantic's English never reaches the admin
+
+
 def test_missing_secret_names_variable_and_line(workspace: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load(workspace / "config.toml", environ={"CONNECTOR_EOFFICE_PASSWORD": "x-123"})
