@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from adapters.memory import MemorySource
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.domain import RawDocument
@@ -17,24 +18,6 @@ from connector.register.tables import Document, Task
 from connector.sync import sync_source
 
 CORPUS = Path(__file__).resolve().parents[1] / "unit" / "normalise" / "corpus"
-
-
-class _EOfficeLike:
-    """Returns what `adapters/eoffice.py` returns: the body and the record's columns as metadata."""
-
-    name = "eoffice"
-
-    def __init__(self, docs: list[RawDocument]) -> None:
-        self.docs = docs
-
-    def poll(self, cursor: object) -> tuple[list[RawDocument], dict[str, str]]:
-        return list(self.docs), {"at": "end"}
-
-    def fetch(self, ref: str) -> RawDocument:
-        raise AssertionError(ref)
-
-    def acknowledge(self, refs: object) -> None:
-        return None
 
 
 def _raw(ref: str, corpus: str, handling_lead: str, version: str = "1") -> RawDocument:
@@ -63,7 +46,8 @@ def test_internal_handling_unit_is_stored_and_kept_across_versions(
         _raw("E-1", "001-qd-chutich-tcvn3.txt", "UBND huyện Ia H'Drai"),  # an outside body: not ours
         _raw("E-7", "007-cv-qng-rule.txt", ""),  # no bút phê yet
     ]
-    summary = sync_source(register, _EOfficeLike(first), maps, cal, profile)
+    eoffice = MemorySource("eoffice", first)  # the in-memory twin of the eOffice source
+    summary = sync_source(register, eoffice, maps, cal, profile)
     assert summary.outcome == "ok", summary.line()
     assert _handling(register) == {
         "4215/UBND-NNTN": {"KHTC"},
@@ -72,8 +56,9 @@ def test_internal_handling_unit_is_stored_and_kept_across_versions(
     }
 
     # a new version without the bút phê keeps the assignment; a new assignment replaces it
-    sync_source(register, _EOfficeLike([_raw("E-2", "002-cv-vni-hoatoc.txt", "", "2")]), maps, cal, profile)
+    eoffice.put(_raw("E-2", "002-cv-vni-hoatoc.txt", "", "2"))
+    sync_source(register, eoffice, maps, cal, profile)
     assert _handling(register)["4215/UBND-NNTN"] == {"KHTC"}
-    again = _EOfficeLike([_raw("E-2", "002-cv-vni-hoatoc.txt", "Chi cục Kiểm lâm", "3")])
-    sync_source(register, again, maps, cal, profile)
+    eoffice.put(_raw("E-2", "002-cv-vni-hoatoc.txt", "Chi cục Kiểm lâm", "3"))
+    sync_source(register, eoffice, maps, cal, profile)
     assert _handling(register)["4215/UBND-NNTN"] == {"CCKL"}

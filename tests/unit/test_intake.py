@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.memory import MemorySource
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.domain import RawDocument
@@ -82,19 +83,6 @@ def test_progress_only_on_a_terminal() -> None:
     assert _is_tty(_Tty()) and not _is_tty(io.StringIO())
 
 
-class _FakeSource:
-    name = "fake"
-
-    def __init__(self, docs: list[RawDocument]) -> None:
-        self.docs = docs
-
-    def poll(self, cursor: object) -> tuple[list[RawDocument], dict[str, str]]:
-        return list(self.docs), {"at": "end"}
-
-    def fetch(self, ref: str) -> RawDocument:
-        raise AssertionError(ref)
-
-
 def test_sync_source_reports_progress_per_document(tmp_path: Path) -> None:
     maps = load_all(ROOT / "mappings")
     cal = WorkingCalendar(maps.calendar)
@@ -110,8 +98,9 @@ def test_sync_source_reports_progress_per_document(tmp_path: Path) -> None:
     register = open_register(f"sqlite:///{tmp_path / 'r.sqlite3'}")
     calls: list[tuple[int, int | None]] = []
     try:
+        source = MemorySource("fake", docs)
         summary = sync_source(
-            register, _FakeSource(docs), maps, cal, profile, progress=lambda d, t: calls.append((d, t))
+            register, source, maps, cal, profile, progress=lambda d, n: calls.append((d, n))
         )
     finally:
         register.dispose()
