@@ -36,16 +36,16 @@ from sqlmodel import col, select
 from connector import clock
 from connector.calendar import WorkingCalendar
 from connector.config import Config, load
-from connector.demo import _config_text
-from connector.excel.cli import run_export, run_import
-from connector.jobs import JobContext
+from connector.cli.demo import _config_text
+from connector.cli.excel import run_export, run_import
+from connector.runtime.job import JobContext
 from connector.log import configure
 from connector.mappings import Mappings, load_all
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, Event, OutboxItem, Task
-from connector.reminders import compose, due_items
-from connector.reports.cli import run_report
-from connector.web.actions import Progress, record_progress
+from connector.office.reminders import compose, due_items
+from connector.cli.report import run_report
+from connector.sync.clerk import Progress, record_progress
 from fixtures.excel.make_samples import (
     COOPERATING,
     LEADS,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from connector.demo import _config_text
+from connector.cli.demo import _config_text
 from fixtures.simulators.eoffice import DEFAULT_USERS as EOFFICE_USERS
 from fixtures.simulators.eoffice import EOfficeState
 from fixtures.simulators.eoffice import create_app as eoffice_app

@@ -2,7 +2,7 @@
 
 A clerk fixes a document at its source (or the normaliser's mappings) and wants the register to
 follow now, not at the next poll. `rerun_document` finds the document (number, source reference
-or task id, via `connector.overview.find_documents`), picks the route it arrived by (the one that
+or task id, via `connector.register.views.find_documents`), picks the route it arrived by (the one that
 last succeeded), `fetch`es it from that source and sends it through `Intake.handle_document`, the
 very path a poll uses: deduplication, new versions (a `DocumentRevision`), review and secrecy
 behave identically. Then only this document's tasks are pushed to the portal.
@@ -11,7 +11,7 @@ It runs beside `connector run`: no lock file, only the register's short write tr
 the run row, one for the document, one per pushed task), each waiting out the busy timeout if the
 service is writing at that moment. Everything is recorded as a `SyncRun` with job "rerun".
 
-Nothing here prints: the command line (`connector.rerun_cmd`) and the dashboard render the result.
+Nothing here prints: the command line (`connector.cli.rerun`) and the dashboard render the result.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.errors import ConnectorError, UserError, to_message
 from connector.mappings import Mappings
-from connector.overview import find_documents
+from connector.register.views import find_documents
 from connector.ports import Portal, Source
 from connector.register.db import Register
 from connector.register.queries import finish_run, log_event, start_run

@@ -23,11 +23,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from connector import clock, overview
+from connector import clock
+from connector.register import views as overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.domain import Origin, Status
-from connector.jobs import label, stale_jobs_now
+from connector.runtime.job import label, stale_jobs_now
 from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import task_facts

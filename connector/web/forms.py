@@ -2,7 +2,7 @@
 
 Each action checks, in this order, the CSRF token of the session (a form from another site is
 refused) and the login; both failures answer 403 with a Vietnamese page. Then it writes one
-transaction with its sync-log event naming the clerk (`connector.web.actions`).
+transaction with its sync-log event naming the clerk (`connector.sync.clerk`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from connector import overview
+from connector.register import views as overview
 from connector.errors import UserError, to_message
 from connector.register.queries import log_event
 from connector.register.tables import Document, IntakeItem, Task
 from connector.web import auth
-from connector.web.actions import Correction, FormError, Progress, confirm_review, parse_date, record_progress
+from connector.sync.clerk import Correction, FormError, Progress, confirm_review, parse_date, record_progress
 
 if TYPE_CHECKING:
     from connector.ports import Portal, Source

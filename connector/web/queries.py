@@ -1,4 +1,4 @@
-"""The dashboard's own read queries (what `connector.overview` does not already answer).
+"""The dashboard's own read queries (what `connector.register.views` does not already answer).
 
 Every function takes an open session from `Register.read()` and writes nothing. The derived
 status (DESIGN §5) cannot be a SQL column, so the register filters by status and "overdue" in

@@ -408,7 +408,7 @@ def test_push_and_reconcile_commands_print_vietnamese(
     workspace: Path, sim: Sim, maps: Mappings, cal: WorkingCalendar, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from connector.config import load
-    from connector.push_cmd import run_push, run_reconcile
+    from connector.cli.portal import run_push, run_reconcile
 
     config = workspace / "config.toml"
     config.write_text(

@@ -26,7 +26,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import Config, Profile, RemindersSettings, Settings, SmtpSettings
-from connector.jobs import JobContext
+from connector.runtime.job import JobContext
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 

@@ -14,10 +14,10 @@ from sqlmodel import select
 from connector.calendar import WorkingCalendar
 from connector.clock import now
 from connector.mappings import Mappings, Unit
-from connector.notify import ADMIN, alert_admin
+from connector.office.notify import ADMIN, alert_admin
 from connector.register.db import Register
 from connector.register.tables import Document, Event, ReminderSent, SyncRun, Task
-from connector.reminders import run_reminders
+from connector.office.reminders import run_reminders
 from tests.reminders.conftest import MakeCtx, SmtpServer, free_port
 
 FRIDAY = datetime(2026, 8, 28, 7, 30)

@@ -11,11 +11,11 @@ from sqlmodel import select
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import Config
-from connector.jobs import JobContext
+from connector.runtime.job import JobContext
 from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.tables import Event, SyncRun
-from connector.reports.job import run_due_reports
+from connector.office.reports.job import run_due_reports
 from tests.reports.conftest import make_config
 
 

@@ -11,7 +11,7 @@ import pytest
 from connector.calendar import WorkingCalendar
 from connector.config import ReportRule
 from connector.errors import UserError
-from connector.reports.periods import Kind, default_period, due_today, parse_period, rule_for
+from connector.office.reports.periods import Kind, default_period, due_today, parse_period, rule_for
 from tests.reports.conftest import make_config
 
 

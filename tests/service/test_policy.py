@@ -15,12 +15,12 @@ from connector import log
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import load
-from connector.jobs import Job, JobContext, JobResult, check_alerts, heartbeat_job
+from connector.runtime.job import Job, JobContext, JobResult, check_alerts, heartbeat_job
 from connector.mappings import Mappings
-from connector.overview import JobState, job_states
+from connector.register.views import JobState, job_states
 from connector.register.db import Register, open_register
 from connector.register.tables import Event, SyncRun
-from connector.scheduler import missed_daily_jobs
+from connector.runtime.scheduler import missed_daily_jobs
 from fixtures.simulators.smtp_sink import smtp_sink
 from tests.simulated import write_workspace
 
@@ -179,7 +179,7 @@ def test_the_wrapper_turns_any_exception_into_a_failed_run(
     tmp_path: Path, maps: Mappings, cal: WorkingCalendar
 ) -> None:
     from connector.errors import SourceUnavailableError
-    from connector.jobs import run_job
+    from connector.runtime.job import run_job
     from connector.register.queries import start_run
 
     cfg = load(write_workspace(tmp_path, URLS), environ={})
@@ -218,7 +218,7 @@ def test_one_service_per_register_sqlite_and_postgresql(db_url: str) -> None:
     import pytest
 
     from connector.errors import LockHeldError, to_message
-    from connector.scheduler import single_instance
+    from connector.runtime.scheduler import single_instance
 
     with single_instance(db_url):
         with pytest.raises(LockHeldError) as held, single_instance(db_url):

@@ -18,7 +18,7 @@ from connector.mappings import load_all
 from connector.register.db import open_register
 from connector.service import ADAPTERS
 from connector.sync import RunSummary, number_key, sync_source
-from connector.sync_cmd import ProgressLine, _installed, _is_tty
+from connector.cli.sync import ProgressLine, _installed, _is_tty
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from connector import clock
 from connector.calendar import WorkingCalendar
 from connector.config import load
-from connector.demo import _config_text
+from connector.cli.demo import _config_text
 from connector.domain import Status
 from connector.mappings import load_all
 from connector.register.db import open_register

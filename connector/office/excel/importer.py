@@ -26,9 +26,9 @@ from sqlmodel import Session, select
 
 from connector.clock import now
 from connector.config import Profile
-from connector.excel.cells import Record, parse_row
-from connector.excel.reader import Sheet
-from connector.excel.settings import ExcelMap
+from connector.office.excel.cells import Record, parse_row
+from connector.office.excel.reader import Sheet
+from connector.office.excel.settings import ExcelMap
 from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import finish_run, log_event, start_run

@@ -80,7 +80,7 @@ def _parse_date(text: str) -> date:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate config and every mapping file, all problems at once; test the register."""
-    from connector.check import run_check
+    from connector.cli.check import run_check
 
     return run_check(_config_path(args))
 
@@ -102,7 +102,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """Normalise one file and print it; store nothing (exit 3 when it would go to review)."""
-    from connector.parse_cmd import run_parse
+    from connector.cli.parse import run_parse
 
     cfg, maps, cal = load_parts(args, need_secrets=False)
     return run_parse(
@@ -121,8 +121,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     With SOURCE only that source's intake. `--dry-run` changes nothing anywhere: it only prints
     what the push would send. Exit 1 if a job failed.
     """
-    from connector.push_cmd import run_push
-    from connector.sync_cmd import run_all_jobs, run_sync
+    from connector.cli.portal import run_push
+    from connector.cli.sync import run_all_jobs, run_sync
 
     cfg, maps, cal = load_parts(args, need_secrets=not args.dry_run)
     if args.dry_run:
@@ -136,7 +136,7 @@ def cmd_return(args: argparse.Namespace) -> int:
     """Send one task back on the portal (Điều 6.2): only on this explicit command, with a written reason."""
     import getpass
 
-    from connector.push_cmd import run_return
+    from connector.cli.portal import run_return
 
     cfg, maps, _cal = load_parts(args)
     return run_return(cfg, maps, task_id=args.task, reason=args.reason, actor=getpass.getuser())
@@ -144,7 +144,7 @@ def cmd_return(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The service: every job on its schedule plus the dashboard, until SIGTERM (single instance)."""
-    from connector.scheduler import run_service
+    from connector.runtime.scheduler import run_service
 
     cfg, maps, cal = load_parts(args)
     return run_service(cfg, maps, cal)
@@ -152,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_rerun(args: argparse.Namespace) -> int:
     """Fetch one document again from its source, show what changed, store it and push its tasks."""
-    from connector.rerun_cmd import run_rerun
+    from connector.cli.rerun import run_rerun
 
     cfg, maps, cal = load_parts(args)
     return run_rerun(cfg, maps, cal, ref=args.ref)
@@ -160,7 +160,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 
 def cmd_log(args: argparse.Namespace) -> int:
     """The sync log: runs and per-document events, newest last."""
-    from connector.log_cmd import run_log
+    from connector.cli.log import run_log
 
     cfg = load_config(args, need_secrets=False)
     return run_log(cfg, since=args.since, doc=args.doc, failed=args.failed, as_json=args.json)
@@ -168,7 +168,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """Last run of each job, task counts by status, outbox due / at risk / late, review queue."""
-    from connector.log_cmd import run_status
+    from connector.cli.log import run_status
 
     cfg, maps, cal = load_parts(args, need_secrets=False)
     return run_status(cfg, maps, cal, as_json=args.json)
@@ -176,7 +176,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write one periodic report (.xlsx) in the Phụ lục layout."""
-    from connector.reports.cli import run_report
+    from connector.cli.report import run_report
 
     cfg, maps, cal = load_parts(args, need_secrets=False)
     return run_report(cfg, maps, cal, kind=args.kind, period=args.period, out=args.out)
@@ -184,7 +184,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export_excel(args: argparse.Namespace) -> int:
     """Write the register to an Excel workbook with the Điều 5 columns."""
-    from connector.excel.cli import run_export
+    from connector.cli.excel import run_export
 
     cfg, maps, cal = load_parts(args, need_secrets=False)
     return run_export(cfg, maps, cal, out=args.file)
@@ -192,7 +192,7 @@ def cmd_export_excel(args: argparse.Namespace) -> int:
 
 def cmd_import_excel(args: argparse.Namespace) -> int:
     """Take an office's existing Excel register into the register (a second import adds nothing)."""
-    from connector.excel.cli import run_import
+    from connector.cli.excel import run_import
 
     cfg, maps, cal = load_parts(args, need_secrets=False)
     return run_import(cfg, maps, cal, path=args.file)
@@ -207,7 +207,7 @@ def cmd_hash_password(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the parts that exist against bundled data in a throw-away workspace."""
-    from connector.demo import run_demo
+    from connector.cli.demo import run_demo
 
     return run_demo(once=args.once, workdir=args.workdir)
 
@@ -333,7 +333,3 @@ def run_guarded(action: Callable[[], int]) -> int:
         get_logger().exception("command_crashed")
         print(redact_text(to_message(exc)), file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,7 @@ from sqlmodel import select
 from connector.clock import TZ, now
 from connector.domain import Message
 from connector.errors import ConnectorError, to_message
-from connector.jobs import JobContext
+from connector.runtime.job import JobContext
 from connector.log import get_logger
 from connector.ports import Notifier
 from connector.register.db import Register
@@ -119,7 +119,7 @@ def alert_admin(
                 message=f"Không gửi được thư cảnh báo tới quản trị ({address}): {reason}",
                 detail={"key": key, "address": address},
             )
-        get_logger("connector.notify").warning("alert_failed", key=key, error=type(exc).__name__)
+        get_logger("connector.office.notify").warning("alert_failed", key=key, error=type(exc).__name__)
         return False
     settle(ctx.register, ADMIN, day, kind)
     with ctx.register.write() as s:

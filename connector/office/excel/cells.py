@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from openpyxl.utils.datetime import from_excel
 
 from connector.domain import Origin, Secrecy, Urgency
-from connector.excel.settings import ExcelMap
+from connector.office.excel.settings import ExcelMap
 from connector.textfold import fold, nfc
 
 _E = TypeVar("_E", bound=StrEnum)

@@ -32,7 +32,7 @@ from connector.register.queries import finish_run, log_event, start_run
 from connector.register.tables import Event, SyncRun
 
 if TYPE_CHECKING:
-    from connector.overview import JobState
+    from connector.register.views import JobState
 
 Outcome = Literal["ok", "partial", "failed", "skipped"]
 
@@ -128,7 +128,7 @@ def run_job(job: Job, base: JobContext) -> JobResult:
     A job that raises leaves its run "failed" with the Vietnamese `to_message` text (a run it had
     opened is closed, never left "running"); after SIGTERM a job not yet started does not start.
     """
-    log = get_logger("connector.jobs").bind(job=job.name)
+    log = get_logger("connector.runtime.job").bind(job=job.name)
     if base.stop.is_set():
         return JobResult("skipped", message="Dịch vụ đang dừng; việc này chạy ở lần khởi động sau.")
     ctx = replace(base, now=clock.now())
@@ -195,7 +195,7 @@ def poll_job(ctx: JobContext, name: str, *, since: date | None = None, progress:
     """One intake run of source `name`; stops after the current document on SIGTERM."""
     from connector.service import build_source
     from connector.sync import sync_source
-    from connector.sync_cmd import installed
+    from connector.cli.sync import installed
 
     kind = next(s.type for s in ctx.cfg.settings.source if s.name == name)
     if not installed(kind):
@@ -264,14 +264,14 @@ def reconcile_job(ctx: JobContext) -> JobResult:
 
 def remind_job(ctx: JobContext) -> JobResult:
     """Reminders to units (the job itself skips non-working days)."""
-    from connector.reminders import run_reminders
+    from connector.office.reminders import run_reminders
 
     return run_reminders(ctx)
 
 
 def report_job(ctx: JobContext) -> JobResult:
     """Periodic reports due today by the profile's dates (the job decides what is due)."""
-    from connector.reports.job import run_due_reports
+    from connector.office.reports.job import run_due_reports
 
     return run_due_reports(ctx)
 
@@ -306,7 +306,7 @@ def stale_jobs_now(session: Session, cfg: Config, now: datetime) -> list[str]:
     and an hour for once-a-day jobs), counted from the register's first run at the earliest so a
     fresh install does not alarm. The one rule behind the alert, `connector status` and the
     dashboard's banner, so they never disagree."""
-    from connector.overview import first_run_at, job_states, stale_jobs
+    from connector.register.views import first_run_at, job_states, stale_jobs
 
     hours = cfg.settings.scheduler.alert_after_hours
     states = job_states(session)
@@ -335,7 +335,7 @@ def check_alerts(ctx: JobContext) -> list[str]:
     An alert is an error line in the log file, a sync-log event of kind "alert" (once per job per
     day) and an e-mail to the admin (`notify.alert_admin` sends at most one per job per day).
     """
-    from connector.overview import job_states
+    from connector.register.views import job_states
 
     hours = ctx.cfg.settings.scheduler.alert_after_hours
     start_of_day = datetime.combine(ctx.now.astimezone(clock.TZ).date(), time(0), clock.TZ)
@@ -357,6 +357,6 @@ def check_alerts(ctx: JobContext) -> list[str]:
 
 
 def _mail_admin(ctx: JobContext, job: str, text: str) -> None:
-    from connector.notify import alert_admin
+    from connector.office.notify import alert_admin
 
     alert_admin(ctx, f"stale:{job}", f"[connector] Việc «{label(job)}» không chạy được", text)

@@ -3,7 +3,7 @@
 Without SOURCE it runs what `connector run` schedules, once each, in the order a clerk expects:
 poll every source, reconcile with the portal, push the outbox, reminders, the reports that are
 due, and the heartbeat (which also raises the stale-job alerts). Every job goes through the
-service's own wrapper (`connector.jobs.run_job`), so the sync log reads the same either way.
+service's own wrapper (`connector.runtime.job.run_job`), so the sync log reads the same either way.
 One Vietnamese line per job on stdout; a failed job's full message (with what to do) on stderr.
 Exit code: 0 when no job failed (documents that could not be read are in the sync log and do not
 fail the run), 1 when one did (e.g. a source could not be read at all: its cursor did not move).
@@ -24,7 +24,7 @@ from connector import clock
 from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.errors import ConfigError, Problem
-from connector.jobs import Job, JobContext, JobFunc, JobResult, build_jobs, poll_job, run_job
+from connector.runtime.job import Job, JobContext, JobFunc, JobResult, build_jobs, poll_job, run_job
 from connector.log import redact_text
 from connector.mappings import Mappings
 from connector.register.db import open_register
@@ -50,7 +50,7 @@ def run_all_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, since: da
 
 def _run_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, jobs: list[Job]) -> int:
     """Run `jobs` in order under the service's lock (never beside a running `connector run`)."""
-    from connector.scheduler import single_instance
+    from connector.runtime.scheduler import single_instance
 
     failed = False
     with single_instance(cfg.register_url, by_hand=True):

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import select
 
 from connector.clock import today
-from connector.excel.settings import ExcelMap
+from connector.office.excel.settings import ExcelMap
 from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import task_facts

@@ -15,13 +15,13 @@ from typing import TextIO
 from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.errors import UserError
-from connector.excel.export import export_register
-from connector.excel.importer import ExcelImport
-from connector.excel.reader import read_sheet
-from connector.excel.settings import load_excel_map
+from connector.office.excel.export import export_register
+from connector.office.excel.importer import ExcelImport
+from connector.office.excel.reader import read_sheet
+from connector.office.excel.settings import load_excel_map
 from connector.mappings import Mappings
 from connector.register.db import open_register
-from connector.sync_cmd import ProgressLine
+from connector.cli.sync import ProgressLine
 
 
 def run_export(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, out: Path) -> int:

@@ -29,7 +29,7 @@ from connector.register.db import open_register
 from connector.register.tables import Document, OutboxItem, ReviewItem, Task
 from connector.service import load_object
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 SIMULATORS = {
     "eoffice": ("fixtures.simulators.eoffice:create_app", "fixtures.simulators.eoffice:DEFAULT_USERS"),
     "portal": ("fixtures.simulators.portal:create_app", "fixtures.simulators.portal.state:DEFAULT_USERS"),
@@ -129,7 +129,7 @@ def run_demo(*, once: bool, workdir: Path | None = None) -> int:
         maps = load_all(cfg.mappings_dir)
         cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
         if once:
-            from connector.sync_cmd import run_all_jobs
+            from connector.cli.sync import run_all_jobs
 
             run_all_jobs(cfg, maps, cal)
             print("\n== Văn thư ghi nhận báo cáo của đơn vị (như trên trang theo dõi) ==")
@@ -143,7 +143,7 @@ def run_demo(*, once: bool, workdir: Path | None = None) -> int:
             f"{site.web_password} (tài khoản chỉ dùng cho bản chạy thử này)"
         )
         print("Dịch vụ đang chạy; nhấn Ctrl+C để dừng.")
-        from connector.scheduler import run_service
+        from connector.runtime.scheduler import run_service
 
         return run_service(cfg, maps, cal)
 
@@ -198,7 +198,7 @@ def _write_config(work: Path, site: DemoSite) -> Path:
 
 def _record_reports(cfg: Config, cal: WorkingCalendar) -> None:
     """Two units report on tasks the portal also lists: one started, one finished (the dashboard's form)."""
-    from connector.web.actions import Progress, record_progress
+    from connector.sync.clerk import Progress, record_progress
 
     register = open_register(cfg.register_url)
     try:
@@ -243,7 +243,7 @@ def _free_port(preferred: int) -> int:
 
 def _summary(cfg: Config, cal: WorkingCalendar, config_file: Path, work: Path) -> str:
     """What is in the register now, in the clerk's words."""
-    from connector.overview import review_open, task_counts
+    from connector.register.views import review_open, task_counts
 
     register = open_register(cfg.register_url)
     try:

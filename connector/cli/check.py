@@ -119,7 +119,7 @@ def _mappings_named_in(config_path: Path) -> Path:
 
 def _check_excel_map(mappings_dir: Path) -> list[Problem]:
     """mappings/excel.toml (read by import-excel), validated when present, each problem with its line."""
-    from connector.excel.settings import FILE_NAME, load_excel_map
+    from connector.office.excel.settings import FILE_NAME, load_excel_map
 
     if not (mappings_dir / FILE_NAME).exists():
         return []

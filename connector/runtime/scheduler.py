@@ -51,10 +51,10 @@ from connector import clock
 from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.errors import LockHeldError
-from connector.jobs import Job, JobContext, build_jobs, label, run_job
+from connector.runtime.job import Job, JobContext, build_jobs, label, run_job
 from connector.log import get_logger, redact_text
 from connector.mappings import Mappings
-from connector.overview import JobState, job_states
+from connector.register.views import JobState, job_states
 from connector.register.db import open_register
 
 PG_LOCK_KEY = 0x636F6E6E  # "conn": the advisory lock every `connector run` on one database asks for

@@ -27,7 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from connector.domain import Status
-from connector.reports.rows import ReportRow
+from connector.office.reports.rows import ReportRow
 
 COLUMNS: tuple[tuple[str, float], ...] = (
     ("Số TT", 6),

@@ -17,8 +17,8 @@ from connector.errors import to_message
 from connector.mappings import Mappings
 from connector.register.db import open_register
 from connector.register.queries import finish_run, log_event, start_run
-from connector.reports.make import cli_path, make_report
-from connector.reports.periods import Kind, default_period, parse_period, rule_for
+from connector.office.reports.make import cli_path, make_report
+from connector.office.reports.periods import Kind, default_period, parse_period, rule_for
 
 JOB = "report"
 

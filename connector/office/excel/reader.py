@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from connector.errors import UserError
-from connector.excel.settings import ExcelMap
+from connector.office.excel.settings import ExcelMap
 
 _NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
 

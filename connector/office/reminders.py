@@ -7,7 +7,7 @@ the lead unit when it is one of the department's internal units, else the office
 then passes the task on. Secret documents, documents under review, revoked or replaced ones and
 finished tasks are never included.
 
-Safe to run at any time and any number of times: the claim ledger in `connector.notify` makes
+Safe to run at any time and any number of times: the claim ledger in `connector.office.notify` makes
 a second run the same day send nothing already sent, and never resend one that may have gone.
 """
 
@@ -23,9 +23,9 @@ from sqlmodel import select
 from connector.clock import TZ
 from connector.domain import Message
 from connector.errors import to_message
-from connector.jobs import JobContext, JobResult
+from connector.runtime.job import JobContext, JobResult
 from connector.mappings import Unit
-from connector.notify import claim, maybe_delivered, settle, warn_uncertain_once
+from connector.office.notify import claim, maybe_delivered, settle, warn_uncertain_once
 from connector.ports import Notifier
 from connector.register.queries import finish_run, log_event, start_run, task_facts
 from connector.register.tables import Document, Task

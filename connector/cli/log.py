@@ -1,6 +1,6 @@
 """`connector log` and `connector status`: the sync log and the service's state, read-only.
 
-Both read the register through `connector.overview` (the dashboard reads the same functions, so
+Both read the register through `connector.register.views` (the dashboard reads the same functions, so
 the page and the command line never disagree). Neither needs a password nor takes the write lock,
 and neither creates or upgrades the register: a register not made yet is said plainly.
 
@@ -22,10 +22,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from connector import clock, overview
+from connector import clock
+from connector.register import views as overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
-from connector.jobs import label, stale_jobs_now, stale_text
+from connector.runtime.job import label, stale_jobs_now, stale_text
 from connector.mappings import Mappings
 from connector.register.db import Register, head_revision, open_register
 from connector.register.tables import Event, SyncRun
