@@ -332,6 +332,9 @@ class EdxmlDropFolder:
                 _move(path, self.folder / "done")
                 del self._files[path]
 
+    def close(self) -> None:
+        """Nothing is held open between calls (the folder is read per poll)."""
+
     def _waiting(self) -> list[Path]:
         if not self.folder.is_dir():
             return []

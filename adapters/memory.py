@@ -87,6 +87,7 @@ class MemorySource:
 
     def __init__(self, name: str = "memory", documents: Iterable[RawDocument] = ()) -> None:
         self.name = name
+        self.closed = 0
         self._entries: dict[str, _Entry] = {}
         self._seq = 0
         self._lock = threading.Lock()
@@ -184,6 +185,10 @@ class MemorySource:
         with self._lock:
             self.acknowledged.extend(refs)
 
+    def close(self) -> None:
+        """Nothing to release; counted so that a test can see the core closed the source."""
+        self.closed += 1
+
     def _current(self, ref: str) -> RawDocument:
         with self._lock:
             entry = self._entries.get(ref)
@@ -237,6 +242,7 @@ class MemoryPortal:
     """
 
     def __init__(self, tasks: Iterable[PortalTask] = (), *, labels: Iterable[str] | None = None) -> None:
+        self.closed = 0
         self._tasks: dict[str, PortalTask] = {}
         self._completed: dict[str, date | None] = {}
         self._returned: set[str] = set()
@@ -352,6 +358,10 @@ class MemoryPortal:
             self._returned.add(portal_ref)
             self.returned.append(Returned(portal_ref, text))
 
+    def close(self) -> None:
+        """Nothing to release; counted so that a test can see the core closed the portal."""
+        self.closed += 1
+
     def _task(self, portal_ref: str) -> PortalTask:
         with self._lock:
             task = self._tasks.get(portal_ref)
@@ -383,6 +393,9 @@ class MemoryNotifier:
         self._faults.raise_next()
         with self._lock:
             self.sent.append(message)
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def _mail_unavailable() -> ConnectorError:

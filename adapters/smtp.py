@@ -112,6 +112,9 @@ class SmtpNotifier:
         if code != 250:  # pragma: no cover - smtplib raises SMTPDataError for these
             raise NotifierRejectedError(f"{self.where} không nhận thư: {code} {_text(reply)}.")
 
+    def close(self) -> None:
+        """Nothing to release: each message opens and closes its own SMTP session."""
+
     def _connect(self) -> smtplib.SMTP:
         context = self._tls or ssl.create_default_context()
         conn: smtplib.SMTP

@@ -23,13 +23,14 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from adapters.eoffice import EOfficeSource
+from adapters.files import read_text
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.log import configure
 from connector.mappings import Mappings, load_all
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, IntakeItem, Task
-from connector.sync import sync_source
+from connector.sync.intake import sync_source
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, SimDocument, create_app, seed_documents
 from fixtures.simulators.serve import serve_in_thread
 
@@ -164,7 +165,7 @@ def cycle(history: int, maps: Mappings, cal: WorkingCalendar, profile: Profile) 
             state = EOfficeState(documents=arrivals())
             with serve_in_thread(create_app(state)) as url, _source(maps, url) as source:
                 started = time.perf_counter()
-                summary = sync_source(register, source, maps, cal, profile)
+                summary = sync_source(register, source, maps, cal, profile, read=read_text)
                 elapsed = time.perf_counter() - started
             size = sum(p.stat().st_size for p in Path(tmp).glob("register.sqlite3*"))
             return {
@@ -190,13 +191,13 @@ def empty_poll(maps: Mappings, cal: WorkingCalendar, profile: Profile) -> None:
         try:
             with serve_in_thread(create_app(state)) as url:
                 with _source(maps, url) as source:
-                    sync_source(register, source, maps, cal, profile)
+                    sync_source(register, source, maps, cal, profile, read=read_text)
                     state.requests.clear()
-                    sync_source(register, source, maps, cal, profile)
+                    sync_source(register, source, maps, cal, profile, read=read_text)
                     warm = list(state.requests)
                 state.requests.clear()
                 with _source(maps, url) as source:
-                    summary = sync_source(register, source, maps, cal, profile)
+                    summary = sync_source(register, source, maps, cal, profile, read=read_text)
                 cold = list(state.requests)
         finally:
             register.dispose()

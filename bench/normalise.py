@@ -17,9 +17,9 @@ from pathlib import Path
 
 from connector.calendar import WorkingCalendar
 from connector.domain import RawDocument
-from connector.extract import decode_text
 from connector.mappings import load_all
 from connector.normalise import normalise
+from connector.normalise.decoding import decode_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -35,16 +35,17 @@ from sqlmodel import col, select
 
 from connector import clock
 from connector.calendar import WorkingCalendar
-from connector.config import Config, load
-from connector.cli.demo import _config_text
+from connector.cli.demo import config_text
 from connector.cli.excel import run_export, run_import
-from connector.runtime.job import JobContext
+from connector.cli.report import run_report
+from connector.config import Config, load
 from connector.log import configure
 from connector.mappings import Mappings, load_all
+from connector.office.reminders import compose, due_items
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, Event, OutboxItem, Task
-from connector.office.reminders import compose, due_items
-from connector.cli.report import run_report
+from connector.runtime.job import JobContext
+from connector.service import ConfiguredAdapters
 from connector.sync.clerk import Progress, record_progress
 from fixtures.excel.make_samples import (
     COOPERATING,
@@ -158,7 +159,7 @@ def make_workbook(path: Path, n: int, today: date) -> float:
 def installation(root: Path) -> Config:
     """config.toml and a 0600 secrets file as tests/web/test_http.py writes them; SQLite in root/data."""
     config = root / "config.toml"
-    config.write_text(_config_text({"eoffice": NOWHERE, "portal": NOWHERE}, USERS), encoding="utf-8")
+    config.write_text(config_text({"eoffice": NOWHERE, "portal": NOWHERE}, USERS), encoding="utf-8")
     secrets = root / "secrets.toml"
     secrets.write_text(
         'CONNECTOR_EOFFICE_PASSWORD = "x"\nCONNECTOR_PORTAL_PASSWORD = "y"\n', encoding="utf-8"
@@ -195,7 +196,14 @@ def record_some_progress(cfg: Config, cal: WorkingCalendar, register: Register, 
 
 def reminders(cfg: Config, maps: Mappings, cal: WorkingCalendar, register: Register) -> dict[str, float]:
     """The daily selection and the e-mails it would compose; nothing is sent (no notifier needed)."""
-    ctx = JobContext(cfg=cfg, maps=maps, cal=cal, register=register, now=clock.now())
+    ctx = JobContext(
+        cfg=cfg,
+        maps=maps,
+        cal=cal,
+        register=register,
+        adapters=ConfiguredAdapters(cfg, maps),
+        now=clock.now(),
+    )
     today = clock.today()
     started = time.perf_counter()
     groups = due_items(ctx, today)
@@ -221,7 +229,9 @@ def dashboard(
     # which would otherwise be the peak RSS reported for the Excel import.
     from connector.web.app import create_app, serve
 
-    server, thread = serve(create_app(cfg, maps, cal, register), "127.0.0.1", 0)
+    server, thread = serve(
+        create_app(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps)), "127.0.0.1", 0
+    )
     out = []
     try:
         port = server.servers[0].sockets[0].getsockname()[1]

@@ -98,3 +98,27 @@ def due_by(cal: WorkingCalendar, changed_at: datetime, working_days: int) -> dat
     """
     local = changed_at.astimezone(TZ)
     return datetime.combine(cal.add(local.date(), working_days), OFFICE_CLOSES, tzinfo=TZ)
+
+
+WORKING_PERIODS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
+"""Office hours of a working day (morning, afternoon)."""
+HALF_DAY = timedelta(hours=4)
+"""Half a working day of office hours: less than this left before a limit means "at risk"."""
+
+
+def working_time(cal: WorkingCalendar, start: datetime, end: datetime) -> timedelta:
+    """Office hours (07:30–11:30, 13:30–17:00 on working days) between `start` and `end`."""
+    start, end = start.astimezone(TZ), end.astimezone(TZ)
+    if end <= start:
+        return timedelta(0)
+    total = timedelta(0)
+    day = start.date()
+    while day <= end.date():
+        if cal.is_working(day):
+            for a, b in WORKING_PERIODS:
+                lo = max(start, datetime.combine(day, a, tzinfo=TZ))
+                hi = min(end, datetime.combine(day, b, tzinfo=TZ))
+                if hi > lo:
+                    total += hi - lo
+        day += timedelta(days=1)
+    return total

@@ -8,11 +8,22 @@ normaliser made of it. The register stores facts; the status a person sees is de
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
+
+
+def number_key(number: str | None) -> str | None:
+    """A document number as compared for merging and lookup: NFC, upper-cased, no whitespace, Đ
+    folded to D ("1234/UBND-NNTN", "1234 / ubnd-nntn" and "1234/UBND-NNTN" are one number)."""
+    if not number:
+        return None
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).upper().replace("Đ", "D")
+    return key or None
 
 
 class Origin(StrEnum):
@@ -88,6 +99,22 @@ class RawDocument:
     def fingerprint(raw: bytes) -> str:
         """Hex sha256 of the raw bytes, the identity of one version of a document."""
         return hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    """The text a reader took out of one file (PDF text layer, OCR of a scan, DOCX, HTML, plain).
+
+    `method` says how ("pdf", "ocr", "docx", "doc", "html", "plain"); `confidence` is OCR's mean
+    word confidence (0..1), None when the text was read, not recognised; `warnings` are
+    Vietnamese, for the sync log.
+    """
+
+    text: str
+    method: str
+    pages: int = 1
+    confidence: float | None = None
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,6 +229,14 @@ class NormalisedDocument:
     needs_review: bool = False
     review_reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    origin: Origin | None = None
+    """Who assigned the work (nguồn giao), from the issuer's record in mappings/issuers.toml."""
+    handling_unit: str | None = None
+    """The department's own unit (phòng) the Director assigned in the bút phê, when the source says."""
+    tracker: str | None = None
+    """The office officer who follows the document up (the source's "handling officer")."""
+    classify_due_on: date | None = None
+    """The last day to classify and register it (Điều 6.1.b), counted from `received_on`."""
 
     def to_json(self) -> dict[str, Any]:
         """The §9 object printed by `connector parse --json`; key order is the contract's."""

@@ -1,4 +1,4 @@
-"""The three interfaces between the core and the systems we do not own (DESIGN §4).
+"""The interfaces between the core and the systems we do not own (DESIGN §4).
 
 Each port is a `typing.Protocol`; adapters in `adapters/` implement them and the in-memory twin
 in `adapters/memory.py` passes the same contract tests (tests/contracts/). The docstrings are the
@@ -10,15 +10,28 @@ at the boundary, as httpx does), and MUST pick the class whose marker says wheth
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from connector.domain import Message, PortalTask, RawDocument, Receipt, StatusUpdate
+from connector.domain import (
+    Attachment,
+    ExtractedText,
+    Message,
+    PortalTask,
+    RawDocument,
+    Receipt,
+    StatusUpdate,
+)
 from connector.errors import BadDocumentError
 
 Cursor = Mapping[str, Any]
 """A source's opaque position; JSON-serialisable, stored in the register with the data."""
+
+TextReader = Callable[[Attachment], ExtractedText]
+"""Takes the text out of one file (PDF, a scan by OCR, DOCX, HTML). It MUST raise only
+`BadDocumentError` (Vietnamese) for a file it cannot read, and MUST bound what it expands
+(decompression, pages, OCR time) so that no file can exhaust the service's memory."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,8 @@ class Source(Protocol):
       single re-run, or raise `BadDocumentError` when the source no longer has it.
     - A source MUST NOT mark anything as handled on its side (flag, move) inside `poll`; it does
       so in `acknowledge(refs)`, which the core calls only after the documents are committed.
+    - `close()` MUST release what the source holds (a session, a connection); the core calls it
+      once when it is done with the source, also after an error. It MUST be safe to call twice.
     """
 
     name: str
@@ -69,6 +84,8 @@ class Source(Protocol):
     def fetch(self, ref: str) -> RawDocument: ...
 
     def acknowledge(self, refs: Iterable[str]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -83,6 +100,7 @@ class Portal(Protocol):
       itself: the outbox decides, after reading the portal again.
     - `return_task(portal_ref, reason)` sends a task back (Điều 6.2); only ever called after a
       clerk's explicit action with a written reason.
+    - `close()` releases the session or browser; safe to call twice.
     """
 
     def list_tasks(self) -> Iterable[PortalTask]: ...
@@ -93,13 +111,42 @@ class Portal(Protocol):
 
     def return_task(self, portal_ref: str, reason: str) -> None: ...
 
+    def close(self) -> None: ...
+
 
 @runtime_checkable
 class Notifier(Protocol):
     """Sends an e-mail (reminders to units, alerts to the admin).
 
     `send(message)` MUST either deliver to the server or raise; the caller records the send in the
-    register so that a restart never sends the same reminder twice.
+    register so that a restart never sends the same reminder twice. `close()` ends the connection.
     """
 
     def send(self, message: Message) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Adapters(Protocol):
+    """How the core asks for the adapters the config names, without knowing any of them.
+
+    The composition root (`connector.service.ConfiguredAdapters`) implements it; jobs and the
+    dashboard receive one and never import an adapter or the root.
+
+    - `source(name)` MUST return a new, open Source for the `[[source]]` of that name, or raise
+      `ConfigError` naming the setting.
+    - `portal()` MUST return a new, open Portal for `[portal]`, or raise `ConfigError`.
+    - `notifier()` returns the Notifier for `[smtp]`, or None when no mail is configured.
+    - `installed(kind)` tells whether an adapter of that `type` exists in this installation.
+    - `text_reader()` returns the `TextReader` every route reads attachments with.
+    """
+
+    def source(self, name: str) -> Source: ...
+
+    def portal(self) -> Portal: ...
+
+    def notifier(self) -> Notifier | None: ...
+
+    def installed(self, kind: str) -> bool: ...
+
+    def text_reader(self) -> TextReader: ...

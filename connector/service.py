@@ -8,12 +8,15 @@ names the source, not as an ImportError.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 from connector.config import Config, EdxmlSourceSettings, EOfficeSourceSettings, MailSourceSettings
-from connector.errors import ConfigError, Problem
+from connector.domain import RawDocument
+from connector.errors import BadDocumentError, ConfigError, Problem
 from connector.mappings import Mappings
-from connector.ports import Notifier, Portal, Source
+from connector.ports import Notifier, Portal, Source, TextReader
 
 ADAPTERS: dict[str, str] = {
     "eoffice": "adapters.eoffice:EOfficeSource",
@@ -22,6 +25,80 @@ ADAPTERS: dict[str, str] = {
     "portal": "adapters.portal.http:HttpPortal",
     "smtp": "adapters.smtp:SmtpNotifier",
 }
+READERS: dict[str, str] = {
+    "file": "adapters.files:read_file",
+    "text": "adapters.files:read_text",
+}
+"""The readers of the file route (`connector parse FILE`) and of every attachment's text."""
+MAX_FILE_BYTES = 30 * 1024 * 1024
+
+
+class ConfiguredAdapters:
+    """`connector.ports.Adapters` for one config: what jobs, the dashboard and the CLI ask for.
+
+    Each call builds a new adapter from the config; the caller closes it.
+    """
+
+    def __init__(self, cfg: Config, maps: Mappings) -> None:
+        self.cfg, self.maps = cfg, maps
+
+    def source(self, name: str) -> Source:
+        """The `[[source]]` called `name`."""
+        return build_source(self.cfg, self.maps, name)
+
+    def portal(self) -> Portal:
+        """The `[portal]`."""
+        return build_portal(self.cfg, self.maps)
+
+    def notifier(self) -> Notifier | None:
+        """The `[smtp]` server, or None when the config has none."""
+        return build_notifier(self.cfg)
+
+    def installed(self, kind: str) -> bool:
+        """Whether the adapter module for `kind` exists (a missing optional adapter is not an error)."""
+        return installed(kind)
+
+    def text_reader(self) -> TextReader:
+        """The reader every route takes attachments' text with."""
+        return text_reader()
+
+
+def text_reader() -> TextReader:
+    """The registered `TextReader` (PDF, scans, DOCX, HTML)."""
+    reader: TextReader = load_object(READERS["text"])
+    return reader
+
+
+def open_file(path: Path) -> RawDocument:
+    """The document a file given to `connector parse` holds, read as its route would read it.
+
+    `BadDocumentError` (Vietnamese) when the file is missing, too large, or of a kind no reader takes.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadDocumentError(
+                f"Tệp '{path.name}' quá lớn ({size // 1048576} MB, tối đa {MAX_FILE_BYTES // 1048576} MB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadDocumentError(
+            f"Không mở được tệp '{path}': {exc.strerror or exc}", hint="connector parse TỆP"
+        ) from exc
+    read: Any = load_object(READERS["file"])
+    raw: RawDocument = read(data, path.name, max_bytes=MAX_FILE_BYTES)
+    return raw
+
+
+def installed(kind: str) -> bool:
+    """Whether the adapter module for `kind` exists in this installation."""
+    dotted = ADAPTERS.get(kind)
+    if dotted is None:
+        return False
+    try:
+        return importlib.util.find_spec(dotted.partition(":")[0]) is not None
+    except ImportError:
+        return False
 
 
 def load_object(dotted: str) -> Any:

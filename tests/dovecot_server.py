@@ -1,5 +1,5 @@
 """The tests' name for the throw-away Dovecot that lives in fixtures/ (the demo starts it too)."""
 
-from fixtures.dovecot.server import INSTALL_HINT, PASSWORD, USERNAME, Dovecot, _free_port, dovecot_server
+from fixtures.dovecot.server import INSTALL_HINT, PASSWORD, USERNAME, Dovecot, dovecot_server, free_port
 
-__all__ = ["INSTALL_HINT", "PASSWORD", "USERNAME", "Dovecot", "_free_port", "dovecot_server"]
+__all__ = ["INSTALL_HINT", "PASSWORD", "USERNAME", "Dovecot", "dovecot_server", "free_port"]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from connector.cli.demo import _config_text
+from connector.cli.demo import config_text
 from fixtures.simulators.eoffice import DEFAULT_USERS as EOFFICE_USERS
 from fixtures.simulators.eoffice import EOfficeState
 from fixtures.simulators.eoffice import create_app as eoffice_app
@@ -35,7 +35,7 @@ def write_workspace(folder: Path, urls: dict[str, str], extra: str = "") -> Path
     """config.toml (the demo's, plus `extra` TOML tables) and a 0600 secrets file; returns the config."""
     users = {"eoffice": next(iter(EOFFICE_USERS)), "portal": next(iter(PORTAL_USERS))}
     config = folder / "config.toml"
-    config.write_text(_config_text(urls, users) + extra, encoding="utf-8")
+    config.write_text(config_text(urls, users) + extra, encoding="utf-8")
     secrets = folder / "secrets.toml"
     secrets.write_text(
         f'CONNECTOR_EOFFICE_PASSWORD = "{EOFFICE_USERS[users["eoffice"]]}"\n'

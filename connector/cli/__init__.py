@@ -144,10 +144,10 @@ def cmd_return(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The service: every job on its schedule plus the dashboard, until SIGTERM (single instance)."""
-    from connector.runtime.scheduler import run_service
+    from connector.cli.run import run
 
     cfg, maps, cal = load_parts(args)
-    return run_service(cfg, maps, cal)
+    return run(cfg, maps, cal)
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:

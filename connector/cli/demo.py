@@ -27,13 +27,8 @@ from connector.config import Config, load
 from connector.mappings import load_all
 from connector.register.db import open_register
 from connector.register.tables import Document, OutboxItem, ReviewItem, Task
-from connector.service import load_object
 
 PROJECT = Path(__file__).resolve().parents[2]
-SIMULATORS = {
-    "eoffice": ("fixtures.simulators.eoffice:create_app", "fixtures.simulators.eoffice:DEFAULT_USERS"),
-    "portal": ("fixtures.simulators.portal:create_app", "fixtures.simulators.portal.state:DEFAULT_USERS"),
-}
 DEMO_USER = "vanthu"
 
 
@@ -50,7 +45,7 @@ class DemoSite:
     web_password: str = ""
 
 
-def _config_text(urls: dict[str, str], users: dict[str, str], site: DemoSite | None = None) -> str:
+def config_text(urls: dict[str, str], users: dict[str, str], site: DemoSite | None = None) -> str:
     """The demo's config.toml; tests reuse it with only `urls` and `users` (eOffice + portal)."""
     text = f"""# Cấu hình do `connector demo` tạo: chỉ dùng với các trình mô phỏng trên máy này.
 profile = "nong-nghiep-2022"
@@ -143,37 +138,48 @@ def run_demo(*, once: bool, workdir: Path | None = None) -> int:
             f"{site.web_password} (tài khoản chỉ dùng cho bản chạy thử này)"
         )
         print("Dịch vụ đang chạy; nhấn Ctrl+C để dừng.")
-        from connector.runtime.scheduler import run_service
+        from connector.cli.run import run
 
-        return run_service(cfg, maps, cal)
+        return run(cfg, maps, cal)
 
 
 def _start_site(stack: ExitStack, work: Path) -> DemoSite:
-    """Simulators, mailbox and mail sink, each stopped when the demo ends."""
-    serve_in_thread = load_object("fixtures.simulators.serve:serve_in_thread")
+    """Simulators, mailbox and mail sink, each stopped when the demo ends.
+
+    The demo is the one module of the core that names `fixtures` (the architecture test checks it):
+    the bundled simulators are its whole point, and they are imported only when it runs.
+    """
+    from fixtures import demo_seed
+    from fixtures.dovecot import server as dovecot
+    from fixtures.simulators import eoffice, portal
+    from fixtures.simulators.eoffice.state import EOfficeState
+    from fixtures.simulators.portal.state import DEFAULT_USERS as PORTAL_USERS
+    from fixtures.simulators.portal.state import PortalState
+    from fixtures.simulators.serve import serve_in_thread
+    from fixtures.simulators.smtp_sink import smtp_sink
+
     site = DemoSite()
-    eoffice_state = load_object("fixtures.simulators.eoffice.state:EOfficeState")()
-    portal_tasks = load_object("fixtures.demo_seed:portal_tasks")(eoffice_state, clock.today())
-    states = {
-        "eoffice": eoffice_state,
-        "portal": load_object("fixtures.simulators.portal.state:PortalState")(tasks=portal_tasks),
+    eoffice_state = EOfficeState()
+    apps = {
+        "eoffice": (eoffice.create_app(eoffice_state), eoffice.DEFAULT_USERS),
+        "portal": (
+            portal.create_app(PortalState(tasks=demo_seed.portal_tasks(eoffice_state, clock.today()))),
+            PORTAL_USERS,
+        ),
     }
-    for name, (factory, accounts) in SIMULATORS.items():
-        app = load_object(factory)(states[name])
+    for name, (app, known) in apps.items():
         site.urls[name] = stack.enter_context(serve_in_thread(app))
-        known: dict[str, str] = load_object(accounts)
         site.users[name], site.passwords[name] = next(iter(known.items()))
         print(f"Trình mô phỏng {name}: {site.urls[name]}")
     try:
-        site.mail = stack.enter_context(load_object("fixtures.dovecot.server:dovecot_server")())
+        site.mail = stack.enter_context(dovecot.dovecot_server())
     except RuntimeError as exc:  # Dovecot not installed: the demo goes on without the mailbox
         print(f"Hộp thư mô phỏng không chạy được, bỏ qua nguồn hộp thư. {exc}")
     else:
-        messages = load_object("fixtures.demo_seed:mailbox_messages")(eoffice_state, to=site.mail.username)
-        load_object("fixtures.dovecot.server:deliver")(site.mail, messages)
+        messages = demo_seed.mailbox_messages(eoffice_state, to=site.mail.username)
+        dovecot.deliver(site.mail, messages)
         print(f"Hộp thư công vụ mô phỏng (IMAP): {site.mail.host}:{site.mail.port}, {len(messages)} thư")
-    sink = load_object("fixtures.simulators.smtp_sink:smtp_sink")
-    site.smtp = stack.enter_context(sink(work / "thu-da-gui"))
+    site.smtp = stack.enter_context(smtp_sink(work / "thu-da-gui"))
     print(f"Máy chủ thư đi mô phỏng: thư nhắc việc được lưu vào {work / 'thu-da-gui'}")
     site.web_port = _free_port(8765)
     site.web_password = secrets.token_urlsafe(9)
@@ -182,7 +188,7 @@ def _start_site(stack: ExitStack, work: Path) -> DemoSite:
 
 def _write_config(work: Path, site: DemoSite) -> Path:
     config_file = work / "config.toml"
-    config_file.write_text(_config_text(site.urls, site.users, site), encoding="utf-8")
+    config_file.write_text(config_text(site.urls, site.users, site), encoding="utf-8")
     secrets_file = work / "secrets.toml"
     secrets_file.touch(mode=0o600)
     secrets_file.chmod(0o600)

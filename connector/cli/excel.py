@@ -1,7 +1,7 @@
 """`connector export-excel FILE` and `connector import-excel FILE`: the office's Excel register.
 
 Both print Vietnamese lines for the clerk. The import draws a progress line on a terminal only
-(stderr is a TTY; the same `ProgressLine` as `connector sync`), records a SyncRun "import-excel"
+(stderr is a TTY; `connector.cli.terminal.ProgressLine`), records a SyncRun "import-excel"
 with one event per row that could not be taken, and exits 1 when there was such a row. A file
 that is not a readable .xlsx is a clear `UserError` (exit 2), never a traceback.
 """
@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from connector.calendar import WorkingCalendar
+from connector.cli.terminal import progress_line
 from connector.config import Config
 from connector.errors import UserError
+from connector.mappings import Mappings
 from connector.office.excel.export import export_register
 from connector.office.excel.importer import ExcelImport
 from connector.office.excel.reader import read_sheet
 from connector.office.excel.settings import load_excel_map
-from connector.mappings import Mappings
 from connector.register.db import open_register
-from connector.cli.sync import ProgressLine
 
 
 def run_export(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, out: Path) -> int:
@@ -53,7 +52,7 @@ def run_import(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, path: Path)
     xmap = load_excel_map(cfg.mappings_dir)
     sheet = read_sheet(path, xmap)
     register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
-    bar = ProgressLine("import-excel", sys.stderr) if _is_tty(sys.stderr) else None
+    bar = progress_line("import-excel")
     try:
         summary = ExcelImport(register, maps, cfg.profile, xmap, file_name=path.name).run(sheet, bar)
     finally:
@@ -62,10 +61,3 @@ def run_import(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, path: Path)
         register.dispose()
     sys.stdout.write("".join(line + "\n" for line in summary.lines()))
     return 1 if summary.problems else 0
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # (a replaced or closed stream)
-        return False

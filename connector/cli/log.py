@@ -23,14 +23,13 @@ from typing import Any
 from sqlmodel import select
 
 from connector import clock
-from connector.register import views as overview
 from connector.calendar import WorkingCalendar
 from connector.config import Config
-from connector.runtime.job import label, stale_jobs_now, stale_text
 from connector.mappings import Mappings
+from connector.register import views as overview
 from connector.register.db import Register, head_revision, open_register
 from connector.register.tables import Event, SyncRun
-from connector.sync.outbox import outbox_health
+from connector.schedule import label
 
 LEVEL_WORDS = {"info": "tin", "warning": "cảnh báo", "error": "lỗi"}
 OUTCOME_WORDS = {
@@ -179,13 +178,12 @@ def status_data(cfg: Config, cal: WorkingCalendar) -> dict[str, Any]:
     """`connector status --json`: jobs, tasks, outbox, review, alerts (stable keys)."""
     at = clock.now()
     hours = cfg.settings.scheduler.alert_after_hours
-    with _reading(cfg) as register:
-        with register.read() as s:
-            states = overview.job_states(s)
-            counts = overview.task_counts(s, at.date())
-            review = overview.review_open(s)
-            stale = stale_jobs_now(s, cfg, at)
-        health = outbox_health(register, cal, at)
+    with _reading(cfg) as register, register.read() as s:
+        states = overview.job_states(s)
+        counts = overview.task_counts(s, at.date())
+        review = overview.review_open(s)
+        stale = overview.stale_jobs_now(s, cfg, at)
+        health = overview.outbox_health(s, cal, at)
     by_job = {j.job: j for j in states}
     return {
         "at": at.isoformat(),
@@ -206,7 +204,9 @@ def status_data(cfg: Config, cal: WorkingCalendar) -> dict[str, Any]:
         "tasks_total": sum(counts.values()),
         "outbox": health,
         "review_open": review,
-        "alerts": [{"job": job, "message": stale_text(job, by_job.get(job), hours)} for job in stale],
+        "alerts": [
+            {"job": job, "message": overview.stale_text(job, by_job.get(job), hours)} for job in stale
+        ],
     }
 
 

@@ -8,10 +8,11 @@ from datetime import date
 from pathlib import Path
 
 from connector.calendar import WorkingCalendar
-from connector.domain import NormalisedDocument
-from connector.extract import read_document
+from connector.domain import NormalisedDocument, RawDocument
 from connector.mappings import Mappings
 from connector.normalise import classification_days, normalise
+from connector.service import open_file, text_reader
+from connector.sync.reading import with_text
 
 
 def run_parse(
@@ -25,15 +26,21 @@ def run_parse(
 ) -> int:
     """Print the normalised document (§9 JSON or a Vietnamese summary); 0 = clean, 3 = needs review.
 
+    The file goes through the same readers and the same reading path as the service's routes.
     Raises `BadDocumentError` (Vietnamese message) when the file cannot be read.
     """
-    raw = read_document(path)
+    raw = read_file(path)
     doc = normalise(raw, maps, cal, our_units=our_units, received_on=received)
     if as_json:
         sys.stdout.write(json.dumps(doc.to_json(), ensure_ascii=False, indent=2) + "\n")
     else:
         sys.stdout.write(summary(doc) + "\n")
     return 3 if doc.needs_review else 0
+
+
+def read_file(path: Path) -> RawDocument:
+    """The document in `path` with its text, as `parse` reads it (the service's own readers)."""
+    return with_text(open_file(path), text_reader(), strict=True)
 
 
 def summary(doc: NormalisedDocument) -> str:

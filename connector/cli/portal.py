@@ -17,9 +17,11 @@ from connector.calendar import WorkingCalendar
 from connector.clock import now
 from connector.config import Config
 from connector.mappings import Mappings
+from connector.ports import Portal
 from connector.register.db import Register, open_register
+from connector.register.views import outbox_health
 from connector.service import build_portal
-from connector.sync.outbox import outbox_health, push_outbox
+from connector.sync.outbox import push_outbox
 from connector.sync.reconcile import reconcile, return_task
 
 
@@ -27,14 +29,13 @@ from connector.sync.reconcile import reconcile, return_task
 def _opened(cfg: Config, maps: Mappings, *, portal: bool = True) -> Iterator[tuple[Register, Any]]:
     """The register and (unless not needed) the portal adapter, both closed however the command ends."""
     register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
-    adapter: Any = None
+    adapter: Portal | None = None
     try:
         adapter = build_portal(cfg, maps) if portal else None
         yield register, adapter
     finally:
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            close()
+        if adapter is not None:
+            adapter.close()
         register.dispose()
 
 
@@ -54,7 +55,8 @@ def run_push(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, dry_run: bool
         )
         for line in [*summary.lines, summary.line(), *([summary.message] if summary.message else [])]:
             _say(line)
-        health = outbox_health(register, cal, now())
+        with register.read() as s:
+            health = outbox_health(s, cal, now())
         if health["due"]:
             _say(
                 f"Còn {health['due']} thay đổi chưa lên Phần mềm: {health['at_risk']} sắp đến hạn "

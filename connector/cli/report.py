@@ -15,10 +15,10 @@ from connector.clock import today as vn_today
 from connector.config import Config
 from connector.errors import to_message
 from connector.mappings import Mappings
-from connector.register.db import open_register
-from connector.register.queries import finish_run, log_event, start_run
 from connector.office.reports.make import cli_path, make_report
 from connector.office.reports.periods import Kind, default_period, parse_period, rule_for
+from connector.register.db import open_register
+from connector.register.queries import finish_run, log_event, start_run
 
 JOB = "report"
 

@@ -13,9 +13,8 @@ from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.errors import UserError, to_message
 from connector.mappings import Mappings
-from connector.ports import Portal, Source
 from connector.register.db import open_register
-from connector.service import build_portal, build_source
+from connector.service import ConfiguredAdapters
 from connector.sync.rerun import RerunResult, rerun_document
 
 
@@ -23,16 +22,8 @@ def run_rerun(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, ref: str) ->
     """Re-run the document `ref` names; print the changes in Vietnamese."""
     register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
 
-    def source_factory(name: str) -> Source:
-        return build_source(cfg, maps, name)
-
-    def portal_factory() -> Portal:
-        return build_portal(cfg, maps)
-
     try:
-        result = rerun_document(
-            register, cfg, maps, cal, ref, portal_factory=portal_factory, source_factory=source_factory
-        )
+        result = rerun_document(register, cfg, maps, cal, ref, adapters=ConfiguredAdapters(cfg, maps))
     except UserError as exc:
         sys.stderr.write(to_message(exc) + "\n")
         return 1

@@ -8,27 +8,29 @@ One Vietnamese line per job on stdout; a failed job's full message (with what to
 Exit code: 0 when no job failed (documents that could not be read are in the sync log and do not
 fail the run), 1 when one did (e.g. a source could not be read at all: its cursor did not move).
 
-On a terminal (stderr is a TTY) a progress line per source is redrawn in place with `\r`
-("eoffice: 12/56 văn bản"); under a scheduler or a pipe nothing extra is written.
+On a terminal (stderr is a TTY) a progress line per source is redrawn in place
+(`connector.cli.terminal.ProgressLine`); under a scheduler or a pipe nothing extra is written.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from dataclasses import replace
 from datetime import date
-from typing import TextIO
 
 from connector import clock
 from connector.calendar import WorkingCalendar
+from connector.cli.terminal import progress_line
 from connector.config import Config
 from connector.errors import ConfigError, Problem
-from connector.runtime.job import Job, JobContext, JobFunc, JobResult, build_jobs, poll_job, run_job
 from connector.log import redact_text
 from connector.mappings import Mappings
 from connector.register.db import open_register
-from connector.service import ADAPTERS
+from connector.register.locks import single_instance
+from connector.runtime.job import Job, JobContext, JobFunc, JobResult, run_job
+from connector.runtime.jobs import poll_job
+from connector.runtime.registry import build_jobs
+from connector.schedule import Slot
+from connector.service import ConfiguredAdapters
 
 
 def run_sync(
@@ -36,13 +38,15 @@ def run_sync(
 ) -> int:
     """Only the intake of the chosen sources (all enabled ones, or SOURCE); 1 if any run failed."""
     chosen = _chosen(cfg, source)
-    return _run_jobs(cfg, maps, cal, [Job(f"poll:{name}", _poller(name, since)) for name, _kind in chosen])
+    return _run_jobs(
+        cfg, maps, cal, [Job(Slot(f"poll:{name}"), _poller(name, since)) for name, _kind in chosen]
+    )
 
 
 def run_all_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, since: date | None = None) -> int:
     """Every configured job once, in order; one line each; 1 if any failed."""
     jobs = [
-        replace(j, func=_poller(j.name.removeprefix("poll:"), since)) if j.name.startswith("poll:") else j
+        Job(j.slot, _poller(j.name.removeprefix("poll:"), since)) if j.name.startswith("poll:") else j
         for j in build_jobs(cfg)
     ]
     return _run_jobs(cfg, maps, cal, jobs)
@@ -50,13 +54,11 @@ def run_all_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, since: da
 
 def _run_jobs(cfg: Config, maps: Mappings, cal: WorkingCalendar, jobs: list[Job]) -> int:
     """Run `jobs` in order under the service's lock (never beside a running `connector run`)."""
-    from connector.runtime.scheduler import single_instance
-
     failed = False
     with single_instance(cfg.register_url, by_hand=True):
         register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
         try:
-            ctx = JobContext(cfg, maps, cal, register, clock.now())
+            ctx = JobContext(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps), clock.now())
             for job in jobs:
                 result = run_job(job, ctx)
                 _print(job, result)
@@ -83,7 +85,7 @@ def _poller(name: str, since: date | None) -> JobFunc:
     """The poll job of `name` with `--since` and, on a terminal, a progress line."""
 
     def poll(ctx: JobContext) -> JobResult:
-        bar = ProgressLine(name, sys.stderr) if _is_tty(sys.stderr) else None
+        bar = progress_line(name)
         try:
             return poll_job(ctx, name, since=since, progress=bar)
         finally:
@@ -91,35 +93,6 @@ def _poller(name: str, since: date | None) -> JobFunc:
                 bar.close()
 
     return poll
-
-
-class ProgressLine:
-    """`<source>: <done>/<total> văn bản`, redrawn in place on a terminal (plain `\r`, no library)."""
-
-    def __init__(self, name: str, stream: TextIO) -> None:
-        self.name = name
-        self.stream = stream
-        self.width = 0
-
-    def __call__(self, done: int, total: int | None) -> None:
-        text = f"{self.name}: {done}/{total} văn bản" if total is not None else f"{self.name}: {done} văn bản"
-        self.stream.write("\r" + text.ljust(self.width))
-        self.stream.flush()
-        self.width = max(self.width, len(text))
-
-    def close(self) -> None:
-        """Wipe the line so the summary printed next starts on a clean line."""
-        if self.width:
-            self.stream.write("\r" + " " * self.width + "\r")
-            self.stream.flush()
-            self.width = 0
-
-
-def _is_tty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):  # (a replaced or closed stream)
-        return False
 
 
 def _chosen(cfg: Config, only: str | None) -> list[tuple[str, str]]:
@@ -136,17 +109,3 @@ def _chosen(cfg: Config, only: str | None) -> list[tuple[str, str]]:
             [Problem("config.toml", f"source.{only}.enabled", "false", "true để đồng bộ nguồn này")]
         )
     return [(found.name, found.type)]
-
-
-def installed(kind: str) -> bool:
-    """Whether the adapter module for `kind` exists (a missing optional adapter is not an error)."""
-    dotted = ADAPTERS.get(kind)
-    if dotted is None:
-        return False
-    try:
-        return importlib.util.find_spec(dotted.partition(":")[0]) is not None
-    except ImportError:
-        return False
-
-
-_installed = installed  # (the name the intake tests import)

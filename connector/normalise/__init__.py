@@ -9,6 +9,7 @@ ends the chain early for a secret document so that nothing of its content leaves
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from connector.calendar import WorkingCalendar
@@ -17,7 +18,7 @@ from connector.mappings import Mappings
 from connector.normalise.draft import Draft, DropContent, Step
 from connector.normalise.header import find_header, find_subject, layout
 from connector.normalise.hygiene import repair
-from connector.normalise.metadata import compare_metadata, from_metadata
+from connector.normalise.metadata import compare_metadata, from_metadata, handling_unit
 from connector.normalise.number import find_number
 from connector.normalise.review import check_readable, review
 from connector.normalise.secrecy import NOTICE, drop_secret, find_stamps
@@ -57,15 +58,23 @@ def normalise(
     *,
     our_units: frozenset[str],
     received_on: date | None = None,
+    arrived_on: date | None = None,
     lead_only: bool = False,
+    classify_days: tuple[int, int] = (1, 2),
 ) -> NormalisedDocument:
-    """Map one directive to the fields of Điều 5 (DESIGN §9).
+    """Map one directive to the fields of Điều 5 (DESIGN §9), and everything the register needs.
 
     `our_units` are the unit codes that mean "our department" (profile `our_units`); a task
     concerns us when one of them leads it, or also cooperates unless `lead_only` (profile
-    `concerns_when = "lead_only"`). `received_on` resolves "within N working days of receipt".
+    `concerns_when = "lead_only"`). `received_on` resolves "within N working days of receipt";
+    without it the source's own receipt date counts, else `arrived_on` (the day intake saw it).
+    `classify_days` are the profile's working days to classify a document (simple, complex:
+    several tasks or units, Điều 6.1.b), from which `classify_due_on` is counted.
+
+    Everything is decided here, once: the register (`connector.sync.store`) writes what this
+    returns and decides nothing.
     """
-    received = received_on or _meta_date(raw, "received_on")
+    received = received_on or _meta_date(raw, "received_on") or arrived_on
     draft = Draft(raw=raw, maps=maps, cal=cal, our_units=our_units, received_on=received, lead_only=lead_only)
     try:
         for step in STEPS:
@@ -88,6 +97,7 @@ def normalise(
             needs_review=False,
             review_reasons=(),
             warnings=(NOTICE, *notes),
+            origin=draft.issuer_record.origin if draft.issuer_record else None,
         )
     tasks = tuple(
         NormalisedTask(
@@ -123,7 +133,15 @@ def normalise(
     if tasks:
         why = " (nhiều nhiệm vụ hoặc nhiều đơn vị, Điều 6.1.b)" if days == 2 else " (Điều 6.1.b)"
         warnings.append(f"Thời hạn phân loại, cập nhật: {days:02d} ngày làm việc{why}")
-    return NormalisedDocument(**{**doc.__dict__, "warnings": tuple(warnings)})
+    limit = classify_days[1] if days > 1 else classify_days[0]
+    return replace(
+        doc,
+        warnings=tuple(warnings),
+        origin=draft.issuer_record.origin if draft.issuer_record else None,
+        handling_unit=handling_unit(draft),
+        tracker=draft.meta("handling_officer"),
+        classify_due_on=cal.add(draft.received_on, limit) if draft.received_on else None,
+    )
 
 
 def classification_days(doc: NormalisedDocument) -> int:

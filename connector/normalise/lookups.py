@@ -1,4 +1,5 @@
-"""Lookups built once per `Mappings` object and kept on it: the unit lexicon and an issuer index.
+"""Lookups built once per `Mappings` object and kept on it: the issuer index (the unit lexicon is
+kept the same way by `connector.normalise.units.lexicon`).
 
 The normaliser runs thousands of times against the same mappings, and folding every alias again
 for each document dominated its time. The caches live in the `Mappings` instance's own `__dict__`
@@ -10,13 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Any
 
 from connector.mappings import Issuer, Mappings
 from connector.textfold import fold
-
-if TYPE_CHECKING:
-    from connector.normalise.units import Lexicon
 
 _KEY = "_normalise_lookups"
 _MEMO_LIMIT = 50_000
@@ -28,12 +26,6 @@ class Lookups:
     def __init__(self, maps: Mappings) -> None:
         self.maps = maps
         self._issuers: dict[tuple[str, date | None], Issuer | None] = {}
-
-    @cached_property
-    def lexicon(self) -> Lexicon:
-        from connector.normalise.units import Lexicon
-
-        return Lexicon(self.maps)
 
     @cached_property
     def issuer_index(self) -> dict[str, list[Issuer]]:
@@ -67,7 +59,13 @@ class Lookups:
 
 def lookups(maps: Mappings) -> Lookups:
     """The lookups of these mappings, built on first use and stored on the instance."""
-    found = maps.__dict__.get(_KEY)
+    found: Lookups = kept(maps, _KEY, Lookups)
+    return found
+
+
+def kept(maps: Mappings, key: str, build: Any) -> Any:
+    """`build(maps)`, made once and stored on `maps` under `key` (see the module docstring)."""
+    found = maps.__dict__.get(key)
     if found is None:
-        found = maps.__dict__.setdefault(_KEY, Lookups(maps))
+        found = maps.__dict__.setdefault(key, build(maps))
     return found

@@ -78,3 +78,15 @@ def from_metadata(draft: Draft) -> Draft:
         draft.subject = draft.meta("subject")
     draft.lines, draft.body_start, draft.body_end = [], 0, 0
     return draft
+
+
+def handling_unit(draft: Draft) -> str | None:
+    """The department's own unit (phòng) the Director assigned in the bút phê (eOffice "handling_lead").
+
+    Reminders chase this unit; an outside body or an unknown name is not ours to chase, so only an
+    internal unit of mappings/units.toml counts.
+    """
+    name = draft.meta("handling_lead")
+    code = draft.maps.resolve_unit(name, on=draft.received_on).code if name else None
+    unit = draft.maps.unit(code) if code else None
+    return unit.code if unit is not None and unit.kind == "internal" else None

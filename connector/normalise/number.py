@@ -77,4 +77,6 @@ def find_number(draft: Draft) -> Draft:
         found = parse_number("Số: " + (draft.meta("number") or ""))
     if found is not None:
         draft.number, draft.number_type, draft.number_issuer = found
+    elif draft.meta("number"):  # a source's own number field ("4521" typed in a workbook) as given
+        draft.number = " ".join((draft.meta("number") or "").split())
     return draft

@@ -22,6 +22,7 @@ from functools import lru_cache
 from connector.domain import UnitRef
 from connector.mappings import Mappings
 from connector.normalise.hygiene import _VI_LETTERS
+from connector.normalise.lookups import kept
 
 # --- a fold that keeps positions (one character in, one character out) ---------------------------
 
@@ -331,7 +332,6 @@ def _without_province(name: str) -> str:
 
 
 def lexicon(maps: Mappings) -> Lexicon:
-    """The lexicon for these mappings, built once and kept on them (see `lookups`)."""
-    from connector.normalise.lookups import lookups
-
-    return lookups(maps).lexicon
+    """The lexicon for these mappings, built once and kept on them (`connector.normalise.lookups.kept`)."""
+    found: Lexicon = kept(maps, "_normalise_lexicon", Lexicon)
+    return found

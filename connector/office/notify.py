@@ -18,12 +18,12 @@ from sqlmodel import select
 from connector.clock import TZ, now
 from connector.domain import Message
 from connector.errors import ConnectorError, to_message
-from connector.runtime.job import JobContext
 from connector.log import get_logger
 from connector.ports import Notifier
 from connector.register.db import Register
 from connector.register.queries import log_event
 from connector.register.tables import ReminderSent
+from connector.runtime.job import JobContext
 
 ADMIN = "__admin__"
 Claim = Literal["claimed", "sent", "sending"]
@@ -96,10 +96,8 @@ def alert_admin(
     if smtp is None or smtp.admin_email is None:
         return False
     if notifier is None:
-        from connector.service import build_notifier
-
-        notifier = build_notifier(ctx.cfg)
-        if notifier is None:  # pragma: no cover - smtp checked above
+        notifier = ctx.adapters.notifier()
+        if notifier is None:  # (smtp checked above)
             return False
     day, kind = ctx.now.astimezone(TZ).date(), f"alert:{key}"
     if claim(ctx.register, ADMIN, day, kind) != "claimed":

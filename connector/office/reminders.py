@@ -23,12 +23,12 @@ from sqlmodel import select
 from connector.clock import TZ
 from connector.domain import Message
 from connector.errors import to_message
-from connector.runtime.job import JobContext, JobResult
 from connector.mappings import Unit
 from connector.office.notify import claim, maybe_delivered, settle, warn_uncertain_once
 from connector.ports import Notifier
 from connector.register.queries import finish_run, log_event, start_run, task_facts
 from connector.register.tables import Document, Task
+from connector.runtime.job import JobContext, JobResult
 from connector.status import derive_status
 
 JOB = "remind"
@@ -104,9 +104,7 @@ def run_reminders(ctx: JobContext, *, notifier: Notifier | None = None) -> JobRe
     assert run_id is not None
     skip = _skip_reason(ctx, today)
     if skip is None and notifier is None:
-        from connector.service import build_notifier
-
-        notifier = build_notifier(ctx.cfg)
+        notifier = ctx.adapters.notifier()
     if skip is not None or notifier is None:
         return _finish(ctx, run_id, JobResult("skipped", {}, skip or "Chưa cấu hình [smtp]."))
     counts = {"units": 0, "tasks": 0, "sent": 0, "already_sent": 0, "uncertain": 0, "failed": 0,

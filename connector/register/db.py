@@ -3,8 +3,9 @@
 SQLite runs in WAL mode with a busy timeout, and every write transaction starts with
 `BEGIN IMMEDIATE`, taking the write lock up front: two writers never deadlock half-way through,
 the second simply waits (datasette's single-writer idea, enforced by the database). On PostgreSQL
-the same `write()` takes a transaction-level advisory lock, so both backends serialise writers
-the same way. Reads use ordinary deferred transactions and never wait for a writer.
+the same `write()` takes a transaction-level advisory lock (`connector.register.locks.WRITE_KEY`),
+so both backends serialise writers the same way. Reads use ordinary deferred transactions and
+never wait for a writer.
 
 Schema changes go through Alembic migrations (`migrations/versions/`); `open_register` upgrades
 an older register to the current schema, after copying an SQLite file aside, and refuses a
@@ -29,9 +30,9 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from connector.errors import RegisterBusyError, RegisterError
+from connector.register.locks import KEY_SPACE, WRITE_KEY
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-_PG_WRITE_LOCK = 0x636F6E6E  # "conn": the advisory lock every writer takes on PostgreSQL
 
 
 def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
@@ -68,7 +69,7 @@ class Register:
             with Session(self.engine, expire_on_commit=False) as session:
                 conn = session.connection()  # SQLite: BEGIN IMMEDIATE happens here, before any work
                 if not self.is_sqlite:
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_WRITE_LOCK})")
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({KEY_SPACE}, {WRITE_KEY})")
                 yield session
                 session.commit()
         except OperationalError as exc:

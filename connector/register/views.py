@@ -1,8 +1,9 @@
 """Read-only views of the register shared by `connector status`, `connector log`, the dashboard, alerts.
 
 One place answers "how is the service doing" so the command line, the web page and the admin's
-alert e-mail can never disagree. Every function takes an open session from `Register.read()` and
-writes nothing.
+alert e-mail can never disagree: the last run of each job and which jobs have gone quiet (the one
+stale-job rule), task counts, the review queue, what the outbox still owes the portal. Every
+function takes an open session from `Register.read()` and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
 
+from connector.calendar import HALF_DAY, WorkingCalendar, working_time
 from connector.clock import TZ
-from connector.domain import Status, TaskFacts
-from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task
+from connector.config import Config
+from connector.domain import Status, TaskFacts, number_key
+from connector.register.tables import Document, Event, IntakeItem, OutboxItem, ReviewItem, SyncRun, Task
+from connector.schedule import DAILY_SLACK_HOURS, label, slots
 from connector.status import derive_status
-from connector.sync.store import number_key
 
 OK_OUTCOMES = ("ok", "partial", "skipped")
 """A run that did its work (a `partial` run stored what it could; the rest is in the log)."""
@@ -76,6 +79,47 @@ def stale_jobs(
         if now - reference > limit:
             stale.append(job)
     return stale
+
+
+def stale_jobs_now(session: Session, cfg: Config, now: datetime) -> list[str]:
+    """Jobs of this config with no successful run for `scheduler.alert_after_hours` (at least a day
+    and an hour for once-a-day jobs), counted from the register's first run at the earliest so a
+    fresh install does not alarm. The one rule behind the alert, `connector status` and the
+    dashboard's banner, so they never disagree."""
+    hours = cfg.settings.scheduler.alert_after_hours
+    states = job_states(session)
+    since = first_run_at(session) or now
+    watched = [j for j in slots(cfg) if j.name != "heartbeat"]
+    frequent = [j.name for j in watched if not j.daily]
+    daily = [j.name for j in watched if j.daily]
+    return stale_jobs(states, frequent, now=now, hours=hours, since=since) + stale_jobs(
+        states, daily, now=now, hours=max(hours, DAILY_SLACK_HOURS), since=since
+    )
+
+
+def stale_text(job: str, state: JobState | None, hours: float) -> str:
+    """The alert in the clerk's words: which job, since when, the last error, what to do."""
+    last_ok = state.last_ok_at if state else None
+    when = last_ok.astimezone(TZ).strftime("%H:%M ngày %d/%m/%Y") if last_ok else "khi cài đặt"
+    text = f"Cảnh báo: việc «{label(job)}» không chạy thành công từ {when} (quá {hours:g} giờ)."
+    if state is not None and state.last_outcome not in OK_OUTCOMES:
+        text += f" Lần chạy gần nhất: {(state.last_message or state.last_outcome).splitlines()[0]}"
+    return text + " Việc cần làm: xem `connector log --failed`, sửa lỗi rồi chạy `connector sync`."
+
+
+def outbox_health(session: Session, cal: WorkingCalendar, now: datetime) -> dict[str, int]:
+    """Counts of outbox rows not yet pushed: `due` (all of them), `at_risk` (less than half a working
+    day — 4 office hours — left before `due_by`), `late` (past `due_by`), plus `held` and `failed`."""
+    out = {"due": 0, "at_risk": 0, "late": 0, "held": 0, "failed": 0}
+    for row in session.exec(select(OutboxItem).where(OutboxItem.state != "pushed")):
+        out["due"] += 1
+        if row.state in ("held", "failed"):
+            out[row.state] += 1
+        if now > row.due_by:
+            out["late"] += 1
+        elif working_time(cal, now, row.due_by) < HALF_DAY:
+            out["at_risk"] += 1
+    return out
 
 
 def task_counts(session: Session, today: date) -> dict[str, int]:

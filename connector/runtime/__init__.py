@@ -1,1 +1,1 @@
-"""The scheduled work: the job kernel, the jobs of the sync engine, their registry, alerts and the scheduler."""
+"""The scheduled work: the job kernel, the sync engine's jobs, their registry, the alerts, the scheduler."""

@@ -1,4 +1,4 @@
-"""`connector run`: every job on its schedule plus the dashboard, one instance per register, until SIGTERM.
+"""The service loop: every job on its schedule (and the front end beside it), one instance per register.
 
 Scheduling (APScheduler 3.x, Asia/Ho_Chi_Minh). APScheduler's defaults silently drop runs: a job
 whose run time passed more than `misfire_grace_time` (default 1 s) ago is skipped as "missed",
@@ -17,9 +17,9 @@ Jobs run one after another (one worker thread): the register is one SQLite file 
 never race a reconcile on the same task; a slow job only delays the next one, which coalescing
 turns into a single run.
 
-Single instance: a file lock next to the SQLite file (`filelock`, released by the OS if the
-process dies) or, on PostgreSQL, `pg_try_advisory_lock` on a connection held for the service's
-life. A second `connector run` exits at once (code 2) naming the holder's PID and host.
+Single instance: `connector.register.locks.single_instance` (a file lock beside the SQLite file,
+an advisory lock on PostgreSQL). A second `connector run` exits at once (code 2) naming the
+holder's PID and host.
 
 SIGTERM / SIGINT set `stop`: the running job finishes its current item and returns, jobs not yet
 started do not start, the scheduler is shut down with wait, the dashboard stops, the lock is
@@ -28,15 +28,11 @@ released, and the process exits 0.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import sys
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -44,36 +40,41 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from filelock import FileLock, Timeout
-from sqlalchemy import create_engine, make_url, text
 
 from connector import clock
 from connector.calendar import WorkingCalendar
 from connector.config import Config
-from connector.errors import LockHeldError
-from connector.runtime.job import Job, JobContext, build_jobs, label, run_job
-from connector.log import get_logger, redact_text
+from connector.log import get_logger
 from connector.mappings import Mappings
+from connector.ports import Adapters
+from connector.register.db import Register, open_register
+from connector.register.locks import single_instance
 from connector.register.views import JobState, job_states
-from connector.register.db import open_register
+from connector.runtime.job import JobContext, run_job
+from connector.runtime.registry import build_jobs
+from connector.schedule import Slot, label
 
-PG_LOCK_KEY = 0x636F6E6E  # "conn": the advisory lock every `connector run` on one database asks for
-WHAT_TO_DO = "systemctl status connector"
+Frontend = Callable[[Register], tuple[Callable[[], None] | None, str | None]]
+"""Starts the dashboard beside the jobs: given the register, (a function that stops it, its
+address), or (None, None) when it is off. `connector run` passes the web front end's starter, so
+the scheduler never imports the front end it runs under."""
 
 
-def run_service(cfg: Config, maps: Mappings, cal: WorkingCalendar) -> int:
+def run_service(
+    cfg: Config, maps: Mappings, cal: WorkingCalendar, adapters: Adapters, *, frontend: Frontend | None = None
+) -> int:
     """Run until SIGTERM/SIGINT; 0 after a clean stop (a held lock raises LockHeldError: exit 2)."""
     log = get_logger("connector.service")
     with single_instance(cfg.register_url):
         register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
         stop = threading.Event()
-        ctx = JobContext(cfg, maps, cal, register, clock.now(), stop)
+        ctx = JobContext(cfg, maps, cal, register, adapters, clock.now(), stop)
         jobs = build_jobs(cfg)
         scheduler = _scheduler(cfg)
         with register.read() as s:
             catch_up = set(
                 missed_daily_jobs(
-                    jobs,
+                    [j.slot for j in jobs],
                     job_states(s),
                     now=clock.now(),
                     grace_hours=cfg.settings.scheduler.misfire_grace_hours,
@@ -81,15 +82,15 @@ def run_service(cfg: Config, maps: Mappings, cal: WorkingCalendar) -> int:
             )
         start = clock.now()
         for i, job in enumerate(jobs):  # (1 ms apart: at start they run in build_jobs order, heartbeat last)
-            now_too = not job.daily or job.name in catch_up
+            now_too = not job.slot.daily or job.name in catch_up
             extra: dict[str, Any] = {"next_run_time": start + timedelta(milliseconds=i)} if now_too else {}
             scheduler.add_job(
-                run_job, _trigger(job), args=(job, ctx), id=job.name, name=label(job.name), **extra
+                run_job, _trigger(job.slot), args=(job, ctx), id=job.name, name=label(job.name), **extra
             )
         previous = _on_signals(stop)
-        server: Any = None
+        stop_frontend: Callable[[], None] | None = None
         try:
-            server, address = _dashboard(cfg, maps, cal, register)
+            stop_frontend, address = frontend(register) if frontend is not None else (None, None)
             scheduler.start(paused=True)  # (next run times computed, nothing run yet: announce first)
             _announce(scheduler, address, catch_up, start)
             scheduler.resume()
@@ -99,19 +100,18 @@ def run_service(cfg: Config, maps: Mappings, cal: WorkingCalendar) -> int:
             stop.set()
             if scheduler.running:
                 scheduler.shutdown(wait=True)
-            if server is not None:
-                server[0].should_exit = True
-                server[1].join(timeout=10)
+            if stop_frontend is not None:
+                stop_frontend()
             register.dispose()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     log.info("service_stopped", message="Dịch vụ connector đã dừng.")
-    _say("Dịch vụ connector đã dừng.")
+    say("Dịch vụ connector đã dừng.")
     return 0
 
 
 def missed_daily_jobs(
-    jobs: Iterable[Job], states: Iterable[JobState], *, now: datetime, grace_hours: float
+    jobs: Iterable[Slot], states: Iterable[JobState], *, now: datetime, grace_hours: float
 ) -> list[str]:
     """Daily jobs whose last slot passed (less than `grace_hours` ago, unless harmless at any hour)
     with no successful run since."""
@@ -141,7 +141,7 @@ def _scheduler(cfg: Config) -> BackgroundScheduler:
     )
 
 
-def _trigger(job: Job) -> IntervalTrigger | CronTrigger:
+def _trigger(job: Slot) -> IntervalTrigger | CronTrigger:
     if job.at is not None:
         return CronTrigger(hour=job.at.hour, minute=job.at.minute, timezone=clock.TZ)
     return IntervalTrigger(minutes=job.minutes or 1, timezone=clock.TZ)
@@ -161,25 +161,6 @@ def _on_signals(stop: threading.Event) -> dict[int, Any]:
     return previous
 
 
-def _dashboard(cfg: Config, maps: Mappings, cal: WorkingCalendar, register: Any) -> tuple[Any, str | None]:
-    """The dashboard in a thread (uvicorn), or None when disabled or its port cannot be opened."""
-    web = cfg.settings.web
-    if not web.enabled:
-        return None, None
-    from connector.web.app import create_app, serve
-
-    try:
-        server = serve(create_app(cfg, maps, cal, register), web.host, web.port)
-    except (OSError, RuntimeError) as exc:
-        get_logger("connector.service").error("dashboard_failed", error=str(exc))
-        _say(
-            f"Không mở được trang theo dõi tại {web.host}:{web.port} ({exc}); các việc theo lịch vẫn chạy. "
-            "Việc cần làm: đổi [web] port trong config.toml rồi chạy: systemctl restart connector"
-        )
-        return None, None
-    return server, f"http://{web.host}:{web.port}/"
-
-
 def _announce(
     scheduler: BackgroundScheduler, address: str | None, catch_up: set[str], start: datetime
 ) -> None:
@@ -193,94 +174,10 @@ def _announce(
     web = f"trang theo dõi {address}" if address else "trang theo dõi đang tắt"
     line = f"Dịch vụ connector đã chạy; {web}; các việc và lần chạy tới: {', '.join(parts)}."
     get_logger("connector.service").info("service_started", message=line)
-    _say(line)
+    say(line)
 
 
-# -- one instance per register -------------------------------------------------------------------
-
-
-@contextmanager
-def single_instance(url: str, *, by_hand: bool = False) -> Iterator[None]:
-    """Hold the register's service lock for the block; LockHeldError at once if another holds it.
-
-    `connector sync` (`by_hand`) takes the same lock: while the service runs, its jobs already do
-    what a manual cycle would, and one cycle at a time keeps every push and e-mail single.
-    """
-    if url.startswith("sqlite:///"):
-        with _file_lock(Path(url.removeprefix("sqlite:///")), by_hand=by_hand):
-            yield
-    else:
-        with _pg_lock(url, by_hand=by_hand):
-            yield
-
-
-@contextmanager
-def _file_lock(db: Path, *, by_hand: bool) -> Iterator[None]:
-    db.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(f"{db}.lock", timeout=0)
-    owner = Path(f"{db}.owner")
-    try:
-        lock.acquire()
-    except Timeout:
-        raise LockHeldError(_held_text(_read(owner), str(db), by_hand=by_hand), hint=WHAT_TO_DO) from None
-    try:
-        owner.write_text(f"tiến trình {os.getpid()} trên máy {socket.gethostname()}", encoding="utf-8")
-        yield
-    finally:
-        owner.unlink(missing_ok=True)
-        lock.release()
-
-
-@contextmanager
-def _pg_lock(url: str, *, by_hand: bool) -> Iterator[None]:
-    """An advisory lock lives as long as its session: one connection kept open for the service's life."""
-    me = f"connector run {socket.gethostname()} pid {os.getpid()}"
-    engine = create_engine(url, connect_args={"application_name": me[:63]})
-    conn = engine.connect()
-    try:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_LOCK_KEY}).scalar()
-        conn.commit()
-        if not got:
-            holder = conn.execute(
-                text(
-                    "SELECT a.application_name, a.client_addr FROM pg_locks l JOIN pg_stat_activity a "
-                    "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objid = :k AND l.granted "
-                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                ),
-                {"k": PG_LOCK_KEY},
-            ).first()
-            who = f"{holder[0]} (địa chỉ {holder[1] or 'máy chủ CSDL'})" if holder else None
-            where = redact_text(make_url(url).render_as_string(hide_password=True))
-            raise LockHeldError(_held_text(who, where, by_hand=by_hand), hint=WHAT_TO_DO)
-        yield
-    finally:
-        conn.close()  # (closing the session releases the advisory lock)
-        engine.dispose()
-
-
-def _held_text(who: str | None, where: str, *, by_hand: bool) -> str:
-    holder = f" ({who})" if who else ""
-    if by_hand:
-        return (
-            f"Dịch vụ connector đang chạy trên sổ theo dõi này{holder}: {where}; các việc đã được dịch vụ "
-            "làm theo lịch nên không chạy `connector sync` cùng lúc. Muốn lấy lại ngay một văn bản: "
-            "connector rerun SỐ-HIỆU; xem tình trạng: connector status."
-        )
-    return (
-        f"Dịch vụ connector đã đang chạy trên sổ theo dõi này{holder}: {where}. Không chạy bản thứ hai. "
-        "Muốn khởi động lại thì dừng bản đang chạy trước (systemctl restart connector), "
-        "hoặc dùng `connector sync` khi dịch vụ đã dừng."
-    )
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def _say(line: str) -> None:
+def say(line: str) -> None:
     """One line for the admin watching the console (systemd journal / Task Scheduler history)."""
     sys.stdout.write(line + "\n")
     sys.stdout.flush()

@@ -1,9 +1,6 @@
-"""The sync engine: intake (poll → ledger → normalise → register), later the outbox and reconcile.
+"""The sync engine: intake (poll → ledger → normalise → register), the outbox uploader, reconcile, rerun.
 
-`sync_source` runs one intake cycle of one source; `connector sync` and (later) the scheduler call it.
+`connector.sync.intake.sync_source` runs one intake cycle of one source; the scheduler's jobs
+(`connector.runtime.jobs`) and `connector rerun` call into these modules. The package itself
+exports nothing, so that importing one module never imports the others.
 """
-
-from connector.sync.intake import RunSummary, sync_source
-from connector.sync.store import number_key
-
-__all__ = ["RunSummary", "number_key", "sync_source"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session, col, select
 
@@ -36,17 +36,6 @@ class Correction:
     summary: str
     lead_unit: str
     deadline: date | None
-
-
-def parse_date(text: str, label: str) -> date | None:
-    """A dd/mm/yyyy date from a form; empty means none."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    except ValueError:
-        raise FormError(f"{label} «{text}» không đúng dạng ngày/tháng/năm (ví dụ 25/12/2026).") from None
 
 
 def check_correction(maps: Mappings, c: Correction) -> None:

@@ -3,7 +3,8 @@
 One run of one source (a `SyncRun` with job ``poll:<source>``):
 
 1. read the source's stored cursor (or a cursor built from ``--since``) and call `poll(cursor)`;
-2. for every document, ONE write transaction: the ledger row (`IntakeItem`, unique per
+2. for every document, its text taken wherever it is (`connector.sync.reading`), then ONE write
+   transaction: the ledger row (`IntakeItem`, unique per
    (source, source_ref), paperless-ngx's ProcessedMail), the `Document`, its `Task`s, a
    `ReviewItem` when the normaliser was unsure, and the Vietnamese sync-log events. A document
    already handled with the same sha256 is skipped ("unchanged");
@@ -47,10 +48,12 @@ from connector.errors import ConnectorError, RegisterError, Skippable, to_messag
 from connector.log import get_logger
 from connector.mappings import Mappings
 from connector.normalise import normalise
-from connector.ports import Source
+from connector.ports import Source, TextReader
 from connector.register.db import Register
 from connector.register.queries import load_cursor, log_event, save_cursor, start_run
 from connector.register.tables import IntakeItem, SyncRun
+from connector.sync.arrival import Arrival
+from connector.sync.reading import with_text
 from connector.sync.store import Store
 
 COUNT_KEYS = ("fetched", "stored", "review", "secret", "unchanged", "failed", "merged", "revoked")
@@ -113,6 +116,7 @@ def sync_source(
     cal: WorkingCalendar,
     profile: Profile,
     *,
+    read: TextReader,
     since: date | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
@@ -125,11 +129,11 @@ def sync_source(
     (a progress bar; `connector sync` draws one on a terminal). `stop()` true (the service is
     shutting down) ends the run after the current document, the cursor left where it was.
     """
-    return Intake(register, source, maps, cal, profile, progress=progress, stop=stop).run(since)
+    return Intake(register, source, maps, cal, profile, read=read, progress=progress, stop=stop).run(since)
 
 
 class Intake:
-    """One run of one source; `Store` calls back `event` to write sync-log lines."""
+    """One run of one source; each document's `Arrival` carries `event`, its sync-log writer."""
 
     def __init__(
         self,
@@ -139,10 +143,12 @@ class Intake:
         cal: WorkingCalendar,
         profile: Profile,
         *,
+        read: TextReader,
         progress: Progress | None = None,
         stop: Callable[[], bool] | None = None,
     ) -> None:
         self.stop = stop
+        self.read = read
         self.register = register
         self.source = source
         self.name = source.name
@@ -151,6 +157,8 @@ class Intake:
         self.profile = profile
         self.our_units = frozenset(profile.our_units)
         self.lead_only = profile.concerns_us_when == "lead_only"
+        limits = profile.time_limits
+        self.classify_days = (limits.classify_working_days, limits.classify_working_days_complex)
         self.summary = RunSummary(source=self.name)
         self.committed: list[str] = []
         self.log = get_logger("connector.sync").bind(source=self.name)
@@ -333,21 +341,22 @@ class Intake:
             item.last_seen = now()
             s.add(item)
             return "unchanged"
-        received = None if raw.metadata.get("received_on") else today()
         try:
+            raw = with_text(raw, self.read)
             doc = normalise(
                 raw,
                 self.maps,
                 self.cal,
                 our_units=self.our_units,
-                received_on=received,
+                arrived_on=today(),
                 lead_only=self.lead_only,
+                classify_days=self.classify_days,
             )
-        except Exception as exc:  # (the normaliser is pure: any error is this document's)
+        except Exception as exc:  # (reading and normalising are this document's alone: any error is its own)
             self.log.exception("normalise_crashed", document_ref=raw.source_ref)
             self._mark_failed(s, item, exc, sha256=raw.sha256)
             return "failed"
-        return Store(self, s, raw, item, doc).run()
+        return Store(Arrival(s, self.name, raw, item, doc, self.event)).run()
 
     def _item(self, s: Session, ref: str) -> IntakeItem:
         stmt = select(IntakeItem).where(IntakeItem.source == self.name, IntakeItem.source_ref == ref)

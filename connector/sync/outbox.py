@@ -12,14 +12,14 @@ nothing is posted again. Errors by marker: transient → "pending" with exponent
 `PortalRejectedError` → "failed" with the portal's Vietnamese message; `MappingMismatchError` →
 the run stops (every later row would fail the same way) and the row is put back as it was.
 
-`outbox_health` counts what is due, at risk (less than half a working day left) and late.
+What is due, at risk and late is a read of the register (`connector.register.views.outbox_health`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -37,8 +37,6 @@ from connector.register.tables import Document, OutboxItem, ReviewItem, SyncRun,
 from connector.status import derive_status
 
 OPEN_STATES = ("pending", "sending", "held")
-WORKING_PERIODS = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
-HALF_DAY = timedelta(hours=4)
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=4)
 _WAIT = wait_exponential(multiplier=BACKOFF_FIRST.total_seconds(), max=BACKOFF_MAX.total_seconds())
@@ -295,7 +293,7 @@ def _push_group(
         return "stop"
     except ConnectorError as exc:
         if is_transient(exc):
-            wait = _backoff(max(r.attempts for r in g.rows) + 1, getattr(exc, "retry_after", None))
+            wait = backoff(max(r.attempts for r in g.rows) + 1, getattr(exc, "retry_after", None))
             _write(register, g, state="pending", last_error=exc.message, next_attempt_at=clock.now() + wait)
             summary.retry += 1
             _event(register, summary, g, "push_retry", "warning", f"Sẽ thử lại: {exc.message}")
@@ -334,7 +332,7 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def _backoff(attempt: int, retry_after: Any) -> timedelta:
+def backoff(attempt: int, retry_after: Any) -> timedelta:
     """Wait before the next try of a row: the portal's Retry-After, else tenacity's exponential wait.
 
     The wait outlives the process (it is stored as `next_attempt_at`), so tenacity computes it
@@ -402,41 +400,3 @@ def _close_run(register: Register, summary: PushSummary) -> None:
         run.counts = summary.counts()
         run.message = summary.message or summary.line()
         s.add(run)
-
-
-# -- at risk / late -----------------------------------------------------------------------------
-
-
-def working_time(cal: WorkingCalendar, start: datetime, end: datetime) -> timedelta:
-    """Office hours (07:30–11:30, 13:30–17:00 on working days) between `start` and `end`."""
-    start, end = start.astimezone(clock.TZ), end.astimezone(clock.TZ)
-    if end <= start:
-        return timedelta(0)
-    total = timedelta(0)
-    day = start.date()
-    while day <= end.date():
-        if cal.is_working(day):
-            for a, b in WORKING_PERIODS:
-                lo = max(start, datetime.combine(day, a, tzinfo=clock.TZ))
-                hi = min(end, datetime.combine(day, b, tzinfo=clock.TZ))
-                if hi > lo:
-                    total += hi - lo
-        day += timedelta(days=1)
-    return total
-
-
-def outbox_health(register: Register, cal: WorkingCalendar, now: datetime) -> dict[str, int]:
-    """Counts of outbox rows not yet pushed: `due` (all of them), `at_risk` (less than half a working
-    day — 4 office hours — left before `due_by`), `late` (past `due_by`), plus `held` and `failed`."""
-    out = {"due": 0, "at_risk": 0, "late": 0, "held": 0, "failed": 0}
-    with register.read() as s:
-        rows = list(s.exec(select(OutboxItem).where(OutboxItem.state != "pushed")))
-    for row in rows:
-        out["due"] += 1
-        if row.state in ("held", "failed"):
-            out[row.state] += 1
-        if now > row.due_by:
-            out["late"] += 1
-        elif working_time(cal, now, row.due_by) < HALF_DAY:
-            out["at_risk"] += 1
-    return out

@@ -17,14 +17,13 @@ from sqlmodel import select
 
 from connector import clock
 from connector.config import Profile
-from connector.domain import PortalTask
+from connector.domain import PortalTask, number_key
 from connector.errors import UserError
 from connector.mappings import Mappings
 from connector.ports import Portal
 from connector.register.db import Register
 from connector.register.queries import log_event, start_run
 from connector.register.tables import Document, SyncRun, Task
-from connector.sync.store import number_key
 from connector.textfold import fold
 
 Key = tuple[str | None, date | None]

@@ -16,7 +16,7 @@ Nothing here prints: the command line (`connector.cli.rerun`) and the dashboard 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,19 +27,14 @@ from connector.calendar import WorkingCalendar
 from connector.config import Config
 from connector.errors import ConnectorError, UserError, to_message
 from connector.mappings import Mappings
-from connector.register.views import find_documents
-from connector.ports import Portal, Source
+from connector.ports import Adapters, Portal
 from connector.register.db import Register
 from connector.register.queries import finish_run, log_event, start_run
 from connector.register.tables import Document, IntakeItem, OutboxItem, Task
+from connector.register.views import find_documents
 from connector.sync.changes import Change, diff, flatten
 from connector.sync.intake import DONE, Intake
 from connector.sync.outbox import PushSummary, push_outbox
-
-SourceFactory = Callable[[str], Source]
-"""Builds the configured source by name: the CLI passes `lambda name: build_source(cfg, maps, name)`."""
-PortalFactory = Callable[[], Portal]
-"""Builds the portal adapter: the CLI passes `lambda: build_portal(cfg, maps)`."""
 
 OUTCOME_TEXT = {
     "stored": "đã ghi lại vào sổ theo dõi",
@@ -96,8 +91,7 @@ def rerun_document(
     cal: WorkingCalendar,
     ref: str,
     *,
-    portal_factory: PortalFactory,
-    source_factory: SourceFactory,
+    adapters: Adapters,
 ) -> RerunResult:
     """Fetch the document `ref` names again, store it like a poll would, push only its tasks.
 
@@ -128,10 +122,10 @@ def rerun_document(
             f"từ nguồn {route.source} (connector rerun {ref}).",
         )
     try:
-        _intake(register, cfg, maps, cal, route, result, source_factory)
+        _intake(register, cfg, maps, cal, route, result, adapters)
         if result.outcome != "failed":
             result.changes = diff(before, _snapshot(register, result.document_id))
-            _push(register, cfg, maps, cal, result, portal_factory)
+            _push(register, cfg, maps, cal, result, adapters)
     except ConnectorError as exc:  # the source could not be built or read: recorded, not raised
         result.outcome = "failed"
         text = to_message(exc)
@@ -196,9 +190,9 @@ def _intake(
     cal: WorkingCalendar,
     route: _Route,
     result: RerunResult,
-    source_factory: SourceFactory,
+    adapters: Adapters,
 ) -> None:
-    source = source_factory(route.source)
+    source = adapters.source(route.source)
     try:
         try:
             raw = source.fetch(route.source_ref)
@@ -214,14 +208,12 @@ def _intake(
             )
             result.messages.append(f"Nguồn {route.source} không trả văn bản: {to_message(exc)}")
             return
-        intake = Intake(register, source, maps, cal, cfg.profile)
+        intake = Intake(register, source, maps, cal, cfg.profile, read=adapters.text_reader())
         intake.summary.run_id = result.run_id
         intake.log = intake.log.bind(run_id=result.run_id, job="rerun")
         result.outcome = intake.handle_document(raw)
     finally:
-        close = getattr(source, "close", None)
-        if close is not None:
-            close()
+        source.close()
     with register.read() as s:
         stmt = select(IntakeItem).where(
             IntakeItem.source == route.source, IntakeItem.source_ref == route.source_ref
@@ -269,7 +261,7 @@ def _push(
     maps: Mappings,
     cal: WorkingCalendar,
     result: RerunResult,
-    portal_factory: PortalFactory,
+    adapters: Adapters,
 ) -> None:
     """Push this document's open outbox rows now; rows that failed or wait for a retry go again."""
     settings = cfg.settings.portal
@@ -286,7 +278,7 @@ def _push(
         return
     portal: Portal | None = None
     try:
-        portal = portal_factory()
+        portal = adapters.portal()
         at = clock.now()
         summary = push_outbox(
             register,
@@ -306,9 +298,8 @@ def _push(
         _event(register, result, "push_failed", "error", text)
         return
     finally:
-        close = getattr(portal, "close", None)
-        if close is not None:
-            close()
+        if portal is not None:
+            portal.close()
     result.push = summary
     result.pushed = summary.pushed
     result.push_failed = bool(summary.failed or summary.mapping_broken or summary.stopped)

@@ -1,87 +1,49 @@
 """Writing one normalised document into the register: new, new version, merged route, or secret.
 
-Called by `connector.sync.intake` inside the document's write transaction; it never commits.
-The rules (DESIGN §7) are in the intake module's docstring; this module applies them to rows:
-merge key (issuer, number key, issue date), task upsert by (document, seq) that never touches
-what a clerk recorded, one open review item per document, and the arrival notice of a secret
-document with nothing of its content. New versions, revocations and replacements (edXML business
-types) are in `connector.sync.lifecycle`.
+Called by `connector.sync.intake` inside the document's write transaction; it never commits and
+decides nothing about the document: every fact (number, issuer, dates, origin, secrecy, the
+handling unit, the tracker, the classification limit) comes decided from the normaliser. What
+this module owns are the register's rules (DESIGN §7): the merge key (issuer, number key, issue
+date), the task upsert by (document, seq) that never touches what a clerk recorded, one open
+review item per document, and the arrival notice of a secret document with nothing of its
+content. New versions, revocations and replacements (edXML business types) are in
+`connector.sync.lifecycle`.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from connector.clock import now, today
-from connector.domain import NormalisedDocument, RawDocument, Secrecy, Urgency
-from connector.normalise import classification_days
-from connector.register.tables import (
-    Document,
-    DocumentRevision,
-    IntakeItem,
-    ReviewItem,
-    StatusChange,
-    Task,
-)
+from connector.clock import now
+from connector.register.tables import Document, DocumentRevision, IntakeItem, ReviewItem, StatusChange, Task
 from connector.sync import lifecycle
-
-if TYPE_CHECKING:
-    from connector.sync.intake import Intake
-
-_E = TypeVar("_E", Secrecy, Urgency)
-
-
-def number_key(number: str | None) -> str | None:
-    """The number as compared for merging: NFC, upper-cased, no whitespace, Đ folded to D."""
-    if not number:
-        return None
-    key = re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).upper().replace("Đ", "D")
-    return key or None
+from connector.sync.arrival import Arrival
 
 
 class Store:
-    """Writes one normalised document (new, new version, merged or secret) in the caller's session."""
+    """Writes one arrival (new, new version, merged or secret) in the arrival's session."""
 
-    def __init__(
-        self, intake: Intake, s: Session, raw: RawDocument, item: IntakeItem, doc: NormalisedDocument
-    ) -> None:
-        self.i, self.s, self.raw, self.item, self.doc = intake, s, raw, item, doc
-        meta = raw.metadata
-        self.secrecy = doc.secrecy or _enum(Secrecy, meta.get("secrecy"))
-        self.number = doc.number or meta.get("number") or None
-        self.issuer_name = (doc.issuer.name if doc.issuer else None) or meta.get("issuer") or None
-        self.issued_on = doc.issued_on or _date(meta.get("issued_on"))
-        self.received_on = doc.received_on or _date(meta.get("received_on")) or today()
-        resolved, issuer = (
-            intake.maps.resolve_issuer(self.issuer_name, self.issued_on) if self.issuer_name else (None, None)
-        )
-        self.issuer_code = (doc.issuer.code if doc.issuer else None) or (resolved.code if resolved else None)
-        self.origin = str(issuer.origin) if issuer else None
-        self.key = number_key(self.number)
-        self.label = (
-            f"số {self.number}" + (f" của {self.issuer_name}" if self.issuer_name else "")
-            if self.number
-            else f"mã {raw.source_ref} (nguồn {intake.name})"
-        )
-        self.ref = self.number or raw.source_ref
+    def __init__(self, arrival: Arrival) -> None:
+        self.a = arrival
+        self.s, self.raw, self.item, self.doc = arrival.s, arrival.raw, arrival.item, arrival.doc
+        self.secrecy = arrival.doc.secrecy
 
     def run(self) -> str:
-        s, item = self.s, self.item
+        """Write the arrival; the outcome for the run's counts ("stored", "review", "merged", …)."""
+        s, item, a = self.s, self.item, self.a
         document = s.get(Document, item.document_id) if item.document_id else None
         if self.raw.metadata.get("business_type") == "revoke":
-            return lifecycle.revoke(self, document or self._twin())
+            return lifecycle.revoke(a, document or self._twin())
         if document is None:
             twin = self._twin()
             if twin is not None:
                 outcome = self._merge(twin)
-                lifecycle.replace(self, twin)
+                lifecycle.replace(a, twin)
                 return outcome
         is_new = document is None
         at = now()
@@ -95,7 +57,7 @@ class Store:
             and document.content_sha256
             and document.content_sha256 != self.raw.sha256
         ):
-            lifecycle.revise(self, document)
+            lifecycle.revise(a, document)
         self._fill(document)
         s.add(document)
         s.flush()
@@ -110,55 +72,49 @@ class Store:
             item.status = "secret"
             s.add(item)
             self._alert(document)
-            lifecycle.replace(self, document)
+            lifecycle.replace(a, document)
             return "secret"
         self._tasks(document, previous)
         outcome = self._review(document, is_new=is_new)
         item.status = outcome
         s.add(item)
         self._events(document, outcome, is_new=is_new)
-        lifecycle.replace(self, document)
+        lifecycle.replace(a, document)
         return outcome
 
     def _fill(self, document: Document) -> None:
-        doc, meta = self.doc, self.raw.metadata
-        document.number = self.number
-        document.number_key = self.key
-        document.issuer_code = self.issuer_code
-        document.issuer_name = self.issuer_name
-        document.doc_type = doc.doc_type or meta.get("doc_type") or None
-        document.issued_on = self.issued_on
-        document.received_on = self.received_on
-        document.secrecy = str(self.secrecy) if self.secrecy else None
-        urgency = doc.urgency or _enum(Urgency, meta.get("urgency"))
-        document.urgency = str(urgency) if urgency else None
-        document.origin = self.origin
+        doc = self.doc
+        document.number = doc.number
+        document.number_key = self.a.key
+        document.issuer_code = self.a.issuer_code
+        document.issuer_name = self.a.issuer_name
+        document.doc_type = doc.doc_type
+        document.issued_on = doc.issued_on
+        document.received_on = doc.received_on
+        document.secrecy = str(doc.secrecy) if doc.secrecy else None
+        document.urgency = str(doc.urgency) if doc.urgency else None
+        document.origin = str(doc.origin) if doc.origin else None
         document.content_sha256 = self.raw.sha256
         document.updated_at = now()
-        if self.secrecy is not None:
+        if doc.secrecy is not None:
             document.state = "secret_notice"
             return
         document.subject = doc.subject
         document.normalised = doc.to_json()
         if document.state not in lifecycle.ENDED:
             document.state = "review" if doc.needs_review else "registered"
-        limits = self.i.profile.time_limits
-        days = (
-            limits.classify_working_days_complex
-            if classification_days(doc) > 1
-            else limits.classify_working_days
-        )
-        document.classify_due_on = self.i.cal.add(self.received_on, days)
+        document.classify_due_on = doc.classify_due_on
 
     def _twin(self) -> Document | None:
         """The stored document this one duplicates (issuer, number key, issue date), if any."""
-        if not self.key or self.issued_on is None or not (self.issuer_code or self.issuer_name):
+        a = self.a
+        if not a.key or self.doc.issued_on is None or not (a.issuer_code or a.issuer_name):
             return None
-        stmt = select(Document).where(Document.number_key == self.key, Document.issued_on == self.issued_on)
-        if self.issuer_code:
-            stmt = stmt.where(Document.issuer_code == self.issuer_code)
+        stmt = select(Document).where(Document.number_key == a.key, Document.issued_on == self.doc.issued_on)
+        if a.issuer_code:
+            stmt = stmt.where(Document.issuer_code == a.issuer_code)
         else:
-            stmt = stmt.where(Document.issuer_code == None, Document.issuer_name == self.issuer_name)  # noqa: E711
+            stmt = stmt.where(Document.issuer_code == None, Document.issuer_name == a.issuer_name)  # noqa: E711
         return self.s.exec(stmt.order_by(Document.id)).first()  # type: ignore[arg-type]
 
     def _merge(self, twin: Document) -> str:
@@ -180,16 +136,16 @@ class Store:
             f"{o.source}:{o.source_ref}"
             for o in s.exec(select(IntakeItem).where(IntakeItem.document_id == twin.id))
         )
-        self.i.event(
+        self.a.event(
             s,
             "stored",
-            f"Văn bản {self.label} đã có trong sổ theo dõi (nhận qua đường khác); "
+            f"Văn bản {self.a.label} đã có trong sổ theo dõi (nhận qua đường khác); "
             f"đã gộp vào văn bản đã có, không tạo bản trùng.",
-            document_ref=self.ref,
+            document_ref=self.a.ref,
             document_id=twin.id,
             detail={
                 "merged_into": twin.id,
-                "route": f"{self.i.name}:{self.raw.source_ref}",
+                "route": f"{self.a.source}:{self.raw.source_ref}",
                 "routes": routes,
             },
         )
@@ -205,8 +161,8 @@ class Store:
         rows = {t.seq: t for t in s.exec(select(Task).where(Task.document_id == document.id))}
         old = list(previous.get("tasks") or [])
         at = now()
-        tracker = self.raw.metadata.get("handling_officer") or None
-        handling = self._handling_unit()
+        tracker = self.doc.tracker
+        handling = self.doc.handling_unit
         for seq, t in enumerate(self.doc.tasks, start=1):
             row = rows.get(seq)
             if row is None:
@@ -224,7 +180,7 @@ class Store:
             row.deadline_rule = dict(t.deadline_rule) if t.deadline_rule else None
             row.recurring = dict(t.recurring) if t.recurring else None
             row.concerns_us = t.concerns_us
-            row.origin = self.origin
+            row.origin = document.origin
             row.needs_review = self.doc.needs_review
             row.updated_at = at
             if row.tracker is None:
@@ -232,16 +188,6 @@ class Store:
             if handling is not None:  # a version without the bút phê keeps the earlier assignment
                 row.handling_unit_code = handling
             s.add(row)
-
-    def _handling_unit(self) -> str | None:
-        """The internal unit (phòng) the Director assigned in the bút phê (eOffice "handling_lead").
-
-        Reminders chase this unit; an outside body or an unknown name is not ours to chase.
-        """
-        name = (self.raw.metadata.get("handling_lead") or "").strip()
-        code = self.i.maps.resolve_unit(name, on=self.received_on).code if name else None
-        unit = self.i.maps.unit(code) if code else None
-        return unit.code if unit is not None and unit.kind == "internal" else None
 
     def _review(self, document: Document, *, is_new: bool) -> str:
         s, doc = self.s, self.doc
@@ -264,58 +210,58 @@ class Store:
     def _events(self, document: Document, outcome: str, *, is_new: bool) -> None:
         doc = self.doc
         concerning = sum(t.concerns_us for t in doc.tasks)
-        self.i.event(
+        self.a.event(
             self.s,
             "fetched",
-            f"Đã nhận văn bản {self.label} từ nguồn {self.i.name} (mã {self.raw.source_ref}).",
-            document_ref=self.ref,
+            f"Đã nhận văn bản {self.a.label} từ nguồn {self.a.source} (mã {self.raw.source_ref}).",
+            document_ref=self.a.ref,
             document_id=document.id,
             detail={"source_ref": self.raw.source_ref, "sha256": self.raw.sha256},
         )
-        self.i.event(
+        self.a.event(
             self.s,
             "normalised",
-            f"Đã chuẩn hóa văn bản {self.label}: {len(doc.tasks)} nhiệm vụ, "
+            f"Đã chuẩn hóa văn bản {self.a.label}: {len(doc.tasks)} nhiệm vụ, "
             f"{concerning} nhiệm vụ liên quan Sở.",
-            document_ref=self.ref,
+            document_ref=self.a.ref,
             document_id=document.id,
             detail={"source_ref": self.raw.source_ref, "warnings": list(doc.warnings)},
         )
         version = "" if is_new else " (phiên bản mới)"
         due = f"hạn phân loại, cập nhật: {document.classify_due_on:%d/%m/%Y}"
-        detail = {"document_id": document.id, "source_ref": self.raw.source_ref, "origin": self.origin,
+        detail = {"document_id": document.id, "source_ref": self.raw.source_ref, "origin": document.origin,
                   "new": is_new}  # fmt: skip
         if outcome == "review":
-            self.i.event(
+            self.a.event(
                 self.s,
                 "review",
-                f"Đã ghi văn bản {self.label}{version}; cần văn thư kiểm tra: "
+                f"Đã ghi văn bản {self.a.label}{version}; cần văn thư kiểm tra: "
                 f"{'; '.join(doc.review_reasons)}. ({due}) Xác nhận trên trang theo dõi (mục Chờ kiểm tra), "
-                f"hoặc sửa văn bản trên nguồn rồi chạy: connector rerun {self.ref}",
-                document_ref=self.ref,
+                f"hoặc sửa văn bản trên nguồn rồi chạy: connector rerun {self.a.ref}",
+                document_ref=self.a.ref,
                 document_id=document.id,
                 detail={**detail, "reasons": list(doc.review_reasons)},
             )
             return
-        self.i.event(
+        self.a.event(
             self.s,
             "stored",
-            f"Đã ghi vào sổ theo dõi văn bản {self.label}{version}; {due}.",
-            document_ref=self.ref,
+            f"Đã ghi vào sổ theo dõi văn bản {self.a.label}{version}; {due}.",
+            document_ref=self.a.ref,
             document_id=document.id,
             detail=detail,
         )
 
     def _alert(self, document: Document) -> None:
         """Admin alert for a secret document (DESIGN §7); the notice fields only."""
-        self.i.event(
+        self.a.event(
             self.s,
             "secret",
-            f"VĂN BẢN {str(self.secrecy).upper()} {self.label} đến qua nguồn {self.i.name}: chỉ ghi thông "
-            "báo đến, không lưu nội dung, không đưa lên Phần mềm. Việc cần làm: văn thư xử lý bản giấy "
-            "theo quy định về bảo vệ bí mật nhà nước.",
+            f"VĂN BẢN {str(self.secrecy).upper()} {self.a.label} đến qua nguồn {self.a.source}: "
+            "chỉ ghi thông báo đến, không lưu nội dung, không đưa lên Phần mềm. Việc cần làm: văn thư "
+            "xử lý bản giấy theo quy định về bảo vệ bí mật nhà nước.",
             level="warning",
-            document_ref=self.ref,
+            document_ref=self.a.ref,
             document_id=document.id,
             detail={
                 "document_id": document.id,
@@ -346,14 +292,6 @@ def _drop_content(s: Session, document: Document) -> None:
         )
         if not changes.one():
             s.delete(task)
-
-
-def _enum(kind: type[_E], value: str | None) -> _E | None:
-    text = unicodedata.normalize("NFC", (value or "").strip())
-    for member in kind:
-        if member.value.casefold() == text.casefold():
-            return member
-    return None
 
 
 def _date(value: Any) -> date | None:

@@ -8,10 +8,11 @@ session's CSRF token. `connector run` serves this app with uvicorn on 127.0.0.1 
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -19,119 +20,24 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from connector import clock
-from connector.register import views as overview
-from connector.calendar import WorkingCalendar
+from connector.calendar import HALF_DAY, WorkingCalendar, working_time
 from connector.config import Config
 from connector.domain import Origin, Status
-from connector.runtime.job import label, stale_jobs_now
+from connector.log import get_logger
 from connector.mappings import Mappings
+from connector.ports import Adapters
+from connector.register import views as overview
 from connector.register.db import Register
 from connector.register.queries import task_facts
 from connector.register.tables import Document, DocumentRevision, IntakeItem, Task
 from connector.status import derive_status
-from connector.sync.outbox import HALF_DAY, outbox_health, working_time
 from connector.web import auth, queries
+from connector.web.dashboard import HERE, Dashboard
 from connector.web.forms import add_action_routes
-
-HERE = Path(__file__).resolve().parent
-STATE_NAMES = {
-    "registered": "Đã vào sổ",
-    "review": "Chờ văn thư kiểm tra",
-    "secret_notice": "Văn bản mật (chỉ ghi thông báo đến)",
-    "revoked": "Đã bị thu hồi",
-    "replaced": "Đã được thay thế",
-    "pending": "Chờ gửi",
-    "sending": "Đang gửi",
-    "held": "Giữ lại",
-    "failed": "Bị từ chối",
-    "pushed": "Đã gửi",
-    "open": "Chờ xử lý",
-    "resolved": "Đã xử lý",
-    "ok": "Thành công",
-    "partial": "Một phần",
-    "skipped": "Bỏ qua",
-    "running": "Đang chạy",
-}
-
-
-INTAKE_NAMES = {
-    "fetched": "Đã nhận, chưa xử lý xong",
-    "stored": "Đã ghi vào sổ",
-    "review": "Chờ văn thư kiểm tra",
-    "secret": "Văn bản mật (chỉ ghi thông báo đến)",
-    "merged": "Trùng văn bản đã có",
-    "unchanged": "Không đổi",
-    "revoked": "Đã bị thu hồi",
-    "failed": "Không đưa được vào sổ",
-    "skipped": "Bỏ qua",
-}
-LEVEL_NAMES = {"info": "Thông tin", "warning": "Cảnh báo", "error": "Lỗi"}
-KIND_NAMES = {
-    "fetched": "Nhận văn bản",
-    "normalised": "Chuẩn hóa",
-    "stored": "Ghi vào sổ",
-    "review": "Kiểm tra",
-    "secret": "Văn bản mật",
-    "reconciled": "Đối chiếu",
-    "rerun": "Chạy lại",
-    "progress": "Tình hình thực hiện",
-    "returned": "Trả lại nhiệm vụ",
-    "failed": "Lỗi",
-    "pushed": "Cập nhật Phần mềm",
-    "alert": "Cảnh báo quản trị",
-    "report_written": "Báo cáo",
-}
-
-
-def fmt_date(value: date | datetime | None) -> str:
-    """dd/mm/yyyy, "—" for none."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        value = value.astimezone(clock.TZ).date()
-    return value.strftime("%d/%m/%Y")
-
-
-def fmt_time(value: datetime | None) -> str:
-    """HH:MM dd/mm/yyyy (+07:00), the office's clock."""
-    if value is None:
-        return "—"
-    return value.astimezone(clock.TZ).strftime("%H:%M %d/%m/%Y (+07:00)")
-
-
-def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters["d"] = fmt_date
-    templates.env.filters["t"] = fmt_time
-    templates.env.filters["state"] = lambda s: STATE_NAMES.get(s or "", s or "—")
-    templates.env.filters["intake"] = lambda s: INTAKE_NAMES.get(s, s)
-    templates.env.filters["level"] = lambda s: LEVEL_NAMES.get(s, s)
-    templates.env.filters["kind"] = lambda s: KIND_NAMES.get(s, s)
-    templates.env.filters["job"] = lambda j: label(j)[:1].upper() + label(j)[1:]
-    return templates
-
-
-class Dashboard:
-    """What every page needs: config, mappings, calendar, register, templates, login guard."""
-
-    def __init__(self, cfg: Config, maps: Mappings, cal: WorkingCalendar, register: Register) -> None:
-        self.cfg, self.maps, self.cal, self.register = cfg, maps, cal, register
-        self.templates = _templates()
-        self.guard = auth.Guard(cfg.settings.web.user)
-        self.units = sorted((u for u in maps.units if u.kind == "internal"), key=lambda u: u.name)
-
-    def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
-        """Render `name` with the login state and the CSRF token every form needs."""
-        context |= {"user": auth.current_user(request), "csrf": auth.csrf_token(request)}
-        return self.templates.TemplateResponse(request, name, context, status_code=status_code)
-
-    def forbidden(self, request: Request, message: str) -> Response:
-        return self.page(request, "error.html", 403, title="Không được phép", message=message)
 
 
 def create_app(
@@ -139,10 +45,11 @@ def create_app(
     maps: Mappings,
     cal: WorkingCalendar,
     register: Register,
+    adapters: Adapters,
 ) -> FastAPI:
     """The dashboard for this register; the session key is read from (or made in) the data folder."""
     app = FastAPI(title="Theo dõi nhiệm vụ", docs_url=None, redoc_url=None, openapi_url=None)
-    web = Dashboard(cfg, maps, cal, register)
+    web = Dashboard(cfg, maps, cal, register, adapters)
     app.state.dashboard = web
     app.state.session_hours = cfg.settings.web.session_hours
     app.add_middleware(
@@ -171,9 +78,9 @@ def create_app(
             states = overview.job_states(s)
             counts = overview.task_counts(s, at.date())
             review = overview.review_open(s)
-            stale = stale_jobs_now(s, cfg, at)
+            stale = overview.stale_jobs_now(s, cfg, at)
+            health = overview.outbox_health(s, cal, at)
         hours = cfg.settings.scheduler.alert_after_hours
-        health = outbox_health(register, cal, at)
         return web.page(
             request, "overview.html", title="Tổng quan", states=states, counts=counts, review=review,
             stale=stale, health=health, hours=hours, now=at,
@@ -287,6 +194,39 @@ def serve(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> tuple[uvicorn
             raise RuntimeError("dashboard did not start")
         time.sleep(0.01)
     return server, thread
+
+
+def start_dashboard(
+    cfg: Config, maps: Mappings, cal: WorkingCalendar, adapters: Adapters
+) -> Callable[[Register], tuple[Callable[[], None] | None, str | None]]:
+    """The front end `connector run` starts beside its jobs (`connector.runtime.scheduler.Frontend`).
+
+    Off when `[web] enabled = false`; when its port cannot be opened the jobs still run and the admin
+    is told which setting to change.
+    """
+
+    def start(register: Register) -> tuple[Callable[[], None] | None, str | None]:
+        web = cfg.settings.web
+        if not web.enabled:
+            return None, None
+        try:
+            server, thread = serve(create_app(cfg, maps, cal, register, adapters), web.host, web.port)
+        except (OSError, RuntimeError) as exc:
+            get_logger("connector.service").error("dashboard_failed", error=str(exc))
+            sys.stdout.write(
+                f"Không mở được trang theo dõi tại {web.host}:{web.port} ({exc}); "
+                "các việc theo lịch vẫn chạy. Việc cần làm: đổi [web] port trong config.toml "
+                "rồi chạy: systemctl restart connector\n"
+            )
+            return None, None
+
+        def stop() -> None:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+        return stop, f"http://{web.host}:{web.port}/"
+
+    return start
 
 
 class _Server(uvicorn.Server):

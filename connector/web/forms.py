@@ -8,28 +8,37 @@ transaction with its sync-log event naming the clerk (`connector.sync.clerk`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
-from connector.register import views as overview
 from connector.errors import UserError, to_message
+from connector.register import views as overview
 from connector.register.queries import log_event
 from connector.register.tables import Document, IntakeItem, Task
+from connector.sync.clerk import Correction, FormError, Progress, confirm_review, record_progress
 from connector.web import auth
-from connector.sync.clerk import Correction, FormError, Progress, confirm_review, parse_date, record_progress
-
-if TYPE_CHECKING:
-    from connector.ports import Portal, Source
-    from connector.web.app import Dashboard
+from connector.web.dashboard import Dashboard
 
 NEED_LOGIN = "Việc này cần đăng nhập. Hãy đăng nhập tại trang «Đăng nhập» rồi làm lại."
 BAD_TOKEN = (
     "Biểu mẫu đã hết hạn hoặc không gửi từ trang theo dõi (mã chống giả mạo không khớp). "
     "Hãy tải lại trang rồi làm lại."
 )
+
+
+def parse_date(text: str, label: str) -> date | None:
+    """A dd/mm/yyyy date from a form; empty means none."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise FormError(f"{label} «{text}» không đúng dạng ngày/tháng/năm (ví dụ 25/12/2026).") from None
 
 
 def _see(path: str) -> Response:
@@ -150,7 +159,6 @@ def _act(request: Request, run: Callable[[], str], *, back: str = "/kiem-tra") -
 
 def _rerun(web: Dashboard, request: Request, doc_id: int, clerk: str) -> Response:
     """Fetch the document again (`connector.sync.rerun`), then show the result and its log lines."""
-    from connector.service import build_portal, build_source
     from connector.sync.rerun import rerun_document
 
     with web.register.read() as s:
@@ -169,18 +177,12 @@ def _rerun(web: Dashboard, request: Request, doc_id: int, clerk: str) -> Respons
             detail={"clerk": clerk},
         )
 
-    def source_factory(name: str) -> Source:
-        return build_source(web.cfg, web.maps, name)
-
-    def portal_factory() -> Portal:
-        return build_portal(web.cfg, web.maps)
-
     result: Any = None
     error = None
     try:
         result = rerun_document(
             web.register, web.cfg, web.maps, web.cal, ref,
-            portal_factory=portal_factory, source_factory=source_factory,
+            adapters=web.adapters,
         )  # fmt: skip
     except UserError as exc:
         error = to_message(exc)

@@ -21,7 +21,7 @@ from imapclient import IMAPClient
 from adapters.mail import MailSource
 from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError, is_transient
 from connector.ports import Batch, Source
-from tests.dovecot_server import Dovecot, _free_port, dovecot_server
+from tests.dovecot_server import Dovecot, dovecot_server, free_port
 
 from .conftest import ROOT
 
@@ -321,7 +321,7 @@ def test_acknowledge_flags_only_the_given_refs(
 
 
 def test_unreachable_server_is_transient(dovecot: Dovecot) -> None:
-    source = MailSource("hopthu", "127.0.0.1", _free_port(), "u", "p", ssl=False, timeout=2)
+    source = MailSource("hopthu", "127.0.0.1", free_port(), "u", "p", ssl=False, timeout=2)
     with pytest.raises(SourceUnavailableError) as info:
         source.poll({})
     assert is_transient(info.value)

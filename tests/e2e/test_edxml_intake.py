@@ -18,15 +18,16 @@ from sqlmodel import col, select
 
 from adapters.edxml import EdxmlDropFolder
 from adapters.eoffice import EOfficeSource
+from adapters.files import read_text
 from connector.calendar import WorkingCalendar, due_by
 from connector.clock import now
 from connector.config import Profile
-from connector.domain import TaskFacts
+from connector.domain import TaskFacts, number_key
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.queries import record_status_change
 from connector.register.tables import Document, DocumentRevision, Event, IntakeItem, OutboxItem, Task
-from connector.sync import RunSummary, number_key, sync_source
+from connector.sync.intake import RunSummary, sync_source
 from connector.sync.outbox import HOLD_REVOKED, push_outbox
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, create_app
 from fixtures.simulators.serve import serve_in_thread
@@ -73,7 +74,7 @@ class Drop:
 def _sync(
     register: Register, folder: Path, maps: Mappings, cal: WorkingCalendar, profile: Profile
 ) -> RunSummary:
-    summary = sync_source(register, EdxmlDropFolder("lienthong", folder), maps, cal, profile)
+    summary = sync_source(register, EdxmlDropFolder("lienthong", folder), maps, cal, profile, read=read_text)
     assert summary.outcome == "ok", summary
     return summary
 
@@ -260,7 +261,7 @@ def test_reads_the_simulators_export_and_merges_with_eoffice(
     with EOfficeSource(
         "eoffice", url, USER, PASSWORD, maps.recipes["eoffice"], retry_attempts=2, retry_initial=0.01
     ) as source:
-        second = sync_source(register, source, maps, cal, profile)
+        second = sync_source(register, source, maps, cal, profile, read=read_text)
     assert second.outcome == "ok", second
     assert second.counts["merged"] >= 3
     with register.read() as s:

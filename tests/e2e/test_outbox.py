@@ -23,13 +23,12 @@ from adapters.portal import HttpPortal, load_recipe
 from connector.calendar import WorkingCalendar, due_by
 from connector.clock import now
 from connector.config import Profile
-from connector.domain import TaskFacts
+from connector.domain import TaskFacts, number_key
 from connector.errors import UserError
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.queries import record_status_change
 from connector.register.tables import Document, Event, OutboxItem, Task
-from connector.sync import number_key
 from connector.sync.outbox import HOLD_NO_REF, HOLD_REVIEW, HOLD_SECRET, push_outbox
 from connector.sync.reconcile import reconcile, return_task
 from fixtures.simulators.portal import PortalState, create_app
@@ -361,7 +360,7 @@ from adapters.portal import HttpPortal, load_recipe
 from connector.calendar import WorkingCalendar
 from connector.mappings import load_all
 from connector.register.db import open_register
-from connector.sync import number_key
+from connector.domain import number_key
 from connector.sync.outbox import push_outbox
 
 url, base = sys.argv[1], sys.argv[2]
@@ -407,8 +406,8 @@ def test_kill_9_between_submit_and_mark_never_posts_twice(
 def test_push_and_reconcile_commands_print_vietnamese(
     workspace: Path, sim: Sim, maps: Mappings, cal: WorkingCalendar, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from connector.config import load
     from connector.cli.portal import run_push, run_reconcile
+    from connector.config import load
 
     config = workspace / "config.toml"
     config.write_text(

@@ -21,13 +21,14 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.eoffice import EOfficeSource
+from adapters.files import read_text
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.queries import load_cursor
 from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task
-from connector.sync import RunSummary, sync_source
+from connector.sync.intake import RunSummary, sync_source
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, SimDocument, create_app
 from fixtures.simulators.serve import serve_in_thread
 
@@ -69,7 +70,7 @@ def _sync(
     since: date | None = None,
 ) -> RunSummary:
     with _source(maps, url, name) as source:
-        return sync_source(register, source, maps, cal, profile, since=since)
+        return sync_source(register, source, maps, cal, profile, read=read_text, since=since)
 
 
 def _count(register: Register, model: type) -> int:

@@ -14,13 +14,14 @@ from imapclient import IMAPClient
 from sqlmodel import select
 
 from adapters.eoffice import EOfficeSource
+from adapters.files import read_text
 from adapters.mail import MailSource
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, IntakeItem
-from connector.sync import sync_source
+from connector.sync.intake import sync_source
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, create_app
 from fixtures.simulators.serve import serve_in_thread
 from tests.dovecot_server import Dovecot, dovecot_server
@@ -66,13 +67,13 @@ def test_same_directive_by_eoffice_and_mail_is_one_document(
 
     with serve_in_thread(create_app(state)) as url:
         eoffice = EOfficeSource("eoffice", url, USER, PASSWORD, maps.recipes["eoffice"])
-        by_eoffice = sync_source(register, eoffice, maps, cal, profile)
+        by_eoffice = sync_source(register, eoffice, maps, cal, profile, read=read_text)
         mail = MailSource("hopthu", dovecot.host, dovecot.port, dovecot.username, dovecot.password,
                           mailbox=mailbox, ssl=False, timeout=10)  # fmt: skip
-        by_mail = sync_source(register, mail, maps, cal, profile)
+        by_mail = sync_source(register, mail, maps, cal, profile, read=read_text)
         again = (
-            sync_source(register, mail, maps, cal, profile),
-            sync_source(register, eoffice, maps, cal, profile),
+            sync_source(register, mail, maps, cal, profile, read=read_text),
+            sync_source(register, eoffice, maps, cal, profile, read=read_text),
         )
         eoffice.close()
         mail.close()

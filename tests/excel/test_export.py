@@ -11,11 +11,11 @@ from sqlmodel import select
 
 from connector.clock import now, today
 from connector.config import Profile
+from connector.mappings import Mappings
 from connector.office.excel.export import COLUMNS, SECRET_NOTE, export_register
 from connector.office.excel.importer import ExcelImport
 from connector.office.excel.reader import read_sheet
 from connector.office.excel.settings import ExcelMap, load_excel_map
-from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, Task
 

@@ -10,10 +10,10 @@ from sqlmodel import func, select
 
 from connector.config import Profile
 from connector.domain import Status
+from connector.mappings import Mappings
 from connector.office.excel.importer import ExcelImport, ImportSummary
 from connector.office.excel.reader import WorkbookError, read_sheet
 from connector.office.excel.settings import ExcelMap, load_excel_map
-from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.queries import task_facts
 from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task

@@ -26,9 +26,10 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import Config, Profile, RemindersSettings, Settings, SmtpSettings
-from connector.runtime.job import JobContext
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
+from connector.runtime.job import JobContext
+from connector.service import ConfiguredAdapters
 
 USER, PASSWORD = "vanphong", "mat-khau-thu-nghiem-9x7"
 
@@ -186,6 +187,13 @@ def make_ctx(
             reminders=RemindersSettings(enabled=enabled, days_before=days_before),
         )
         cfg = Config(settings=settings, profile=profile, root=tmp_path, secrets={})
-        return JobContext(cfg, mappings or maps, cal, register, when.replace(tzinfo=TZ))
+        return JobContext(
+            cfg,
+            mappings or maps,
+            cal,
+            register,
+            ConfiguredAdapters(cfg, mappings or maps),
+            when.replace(tzinfo=TZ),
+        )
 
     return make

@@ -7,15 +7,16 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from adapters.files import read_text
 from adapters.memory import MemorySource
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.domain import RawDocument
-from connector.extract import decode_text
 from connector.mappings import Mappings
+from connector.normalise.decoding import decode_text
 from connector.register.db import Register
 from connector.register.tables import Document, Task
-from connector.sync import sync_source
+from connector.sync.intake import sync_source
 
 CORPUS = Path(__file__).resolve().parents[1] / "unit" / "normalise" / "corpus"
 
@@ -47,7 +48,7 @@ def test_internal_handling_unit_is_stored_and_kept_across_versions(
         _raw("E-7", "007-cv-qng-rule.txt", ""),  # no bút phê yet
     ]
     eoffice = MemorySource("eoffice", first)  # the in-memory twin of the eOffice source
-    summary = sync_source(register, eoffice, maps, cal, profile)
+    summary = sync_source(register, eoffice, maps, cal, profile, read=read_text)
     assert summary.outcome == "ok", summary.line()
     assert _handling(register) == {
         "4215/UBND-NNTN": {"KHTC"},
@@ -57,8 +58,8 @@ def test_internal_handling_unit_is_stored_and_kept_across_versions(
 
     # a new version without the bút phê keeps the assignment; a new assignment replaces it
     eoffice.put(_raw("E-2", "002-cv-vni-hoatoc.txt", "", "2"))
-    sync_source(register, eoffice, maps, cal, profile)
+    sync_source(register, eoffice, maps, cal, profile, read=read_text)
     assert _handling(register)["4215/UBND-NNTN"] == {"KHTC"}
     eoffice.put(_raw("E-2", "002-cv-vni-hoatoc.txt", "Chi cục Kiểm lâm", "3"))
-    sync_source(register, eoffice, maps, cal, profile)
+    sync_source(register, eoffice, maps, cal, profile, read=read_text)
     assert _handling(register)["4215/UBND-NNTN"] == {"CCKL"}

@@ -15,9 +15,9 @@ from connector.calendar import WorkingCalendar
 from connector.clock import now
 from connector.mappings import Mappings, Unit
 from connector.office.notify import ADMIN, alert_admin
+from connector.office.reminders import run_reminders
 from connector.register.db import Register
 from connector.register.tables import Document, Event, ReminderSent, SyncRun, Task
-from connector.office.reminders import run_reminders
 from tests.reminders.conftest import MakeCtx, SmtpServer, free_port
 
 FRIDAY = datetime(2026, 8, 28, 7, 30)

@@ -12,11 +12,11 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from connector.calendar import WorkingCalendar
+from connector.cli.report import run_report
 from connector.clock import today
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.tables import Event, SyncRun
-from connector.cli.report import run_report
 from tests.reports.conftest import LEFT_OUT, LISTED, make_config, seed
 
 ROOT = Path(__file__).resolve().parents[2]

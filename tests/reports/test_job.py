@@ -11,18 +11,21 @@ from sqlmodel import select
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import Config
-from connector.runtime.job import JobContext
 from connector.mappings import Mappings
+from connector.office.reports.job import run_due_reports
 from connector.register.db import Register
 from connector.register.tables import Event, SyncRun
-from connector.office.reports.job import run_due_reports
+from connector.runtime.job import JobContext
+from connector.service import ConfiguredAdapters
 from tests.reports.conftest import make_config
 
 
 def ctx_at(
     cfg: Config, maps: Mappings, cal: WorkingCalendar, register: Register, day: datetime
 ) -> JobContext:
-    return JobContext(cfg=cfg, maps=maps, cal=cal, register=register, now=day)
+    return JobContext(
+        cfg=cfg, maps=maps, cal=cal, register=register, adapters=ConfiguredAdapters(cfg, maps), now=day
+    )
 
 
 def at(month: int, day: int) -> datetime:

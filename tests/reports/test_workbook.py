@@ -11,9 +11,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from connector.domain import Status
 from connector.mappings import Mappings
-from connector.register.db import Register
 from connector.office.reports.make import Written, make_report
 from connector.office.reports.periods import parse_period, rule_for
+from connector.register.db import Register
 from tests.reports.conftest import TODAY, make_config
 
 HEADERS = [
@@ -179,8 +179,8 @@ def test_empty_period_and_replacing_a_file_leave_no_temporary_file(
 
 
 def test_same_rows_from_sqlite_and_postgres(db_url: str, maps: Mappings, tmp_path: Path) -> None:
-    from connector.register.db import open_register
     from connector.office.reports.rows import select_rows
+    from connector.register.db import open_register
     from tests.reports.conftest import LEFT_OUT, LISTED, seed
 
     register = open_register(db_url, busy_timeout=5)

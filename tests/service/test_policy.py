@@ -15,12 +15,15 @@ from connector import log
 from connector.calendar import WorkingCalendar
 from connector.clock import TZ
 from connector.config import load
-from connector.runtime.job import Job, JobContext, JobResult, check_alerts, heartbeat_job
 from connector.mappings import Mappings
-from connector.register.views import JobState, job_states
 from connector.register.db import Register, open_register
 from connector.register.tables import Event, SyncRun
+from connector.register.views import JobState, job_states
+from connector.runtime.alerts import check_alerts, heartbeat_job
+from connector.runtime.job import Job, JobContext, JobResult
 from connector.runtime.scheduler import missed_daily_jobs
+from connector.schedule import Slot
+from connector.service import ConfiguredAdapters
 from fixtures.simulators.smtp_sink import smtp_sink
 from tests.simulated import write_workspace
 
@@ -31,8 +34,8 @@ def _nothing(_ctx: JobContext) -> JobResult:
     return JobResult()
 
 
-REMIND = Job("remind", _nothing, at=time(7, 30))
-POLL = Job("poll:eoffice", _nothing, minutes=10)
+REMIND = Slot("remind", at=time(7, 30))
+POLL = Slot("poll:eoffice", minutes=10)
 
 
 def _state(job: str, ok_at: datetime | None) -> JobState:
@@ -55,7 +58,7 @@ def test_a_daily_job_missed_while_the_server_was_off_runs_once_at_start() -> Non
     assert missed_daily_jobs([REMIND], [], now=nine.replace(hour=20), grace_hours=12) == []
     assert missed_daily_jobs([REMIND], [], now=nine.replace(hour=20), grace_hours=13) == ["remind"]
     # reconcile is harmless at night: a missed slot is caught up whatever the hour, but only once
-    reconcile = Job("reconcile", _nothing, at=time(6, 30), any_hour=True)
+    reconcile = Slot("reconcile", at=time(6, 30), any_hour=True)
     eight_pm = nine.replace(hour=20)
     assert missed_daily_jobs([reconcile, REMIND], [], now=eight_pm, grace_hours=12) == ["reconcile"]
     done = _state("reconcile", datetime(2026, 11, 23, 20, 1, tzinfo=TZ))
@@ -68,7 +71,7 @@ def test_catch_up_reads_the_successful_runs_in_the_register(tmp_path: Path) -> N
     try:
         _add_run(register, "remind", nine.replace(hour=7, minute=30), "failed")
         _add_run(register, "reconcile", nine.replace(hour=6, minute=31), "ok")
-        jobs = [REMIND, Job("reconcile", _nothing, at=time(6, 30)), Job("report", _nothing, at=time(8, 0))]
+        jobs = [REMIND, Slot("reconcile", at=time(6, 30)), Slot("report", at=time(8, 0))]
         with register.read() as s:
             states = job_states(s)
         assert missed_daily_jobs(jobs, states, now=nine, grace_hours=12) == ["remind", "report"]
@@ -116,7 +119,7 @@ alert_after_hours = 6
             _add_run(register, "reconcile", now - timedelta(hours=9), "ok")  # daily: 9 h is normal
             _add_run(register, "remind", now - timedelta(hours=7), "skipped")
             _add_run(register, "report", now - timedelta(hours=8), "ok")
-            ctx = JobContext(cfg, maps, cal, register, now)
+            ctx = JobContext(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps), now)
             assert check_alerts(ctx) == ["poll:eoffice"]
             assert check_alerts(ctx) == ["poll:eoffice"]  # still stale, but no second event or mail
 
@@ -128,7 +131,9 @@ alert_after_hours = 6
             assert len(mails) == 1
             assert "quantri@so.example.vn" in mails[0].read_text(encoding="utf-8")
 
-            later = JobContext(cfg, maps, cal, register, now + timedelta(hours=1))
+            later = JobContext(
+                cfg, maps, cal, register, ConfiguredAdapters(cfg, maps), now + timedelta(hours=1)
+            )
             _add_run(register, "poll:eoffice", now + timedelta(minutes=30), "ok")
             result = heartbeat_job(later)
             assert result.outcome == "ok" and "mọi việc chạy bình thường" in result.message
@@ -143,8 +148,8 @@ def test_a_fresh_install_does_not_alarm_before_anything_could_run(
     register = open_register(cfg.register_url)
     try:
         now = datetime.now(UTC)
-        assert check_alerts(JobContext(cfg, maps, cal, register, now)) == []
-        later = JobContext(cfg, maps, cal, register, now + timedelta(hours=30))
+        assert check_alerts(JobContext(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps), now)) == []
+        later = JobContext(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps), now + timedelta(hours=30))
         _add_run(register, "push", now, "ok")  # the first run ever; nothing else since
         stale = check_alerts(later)
         assert "poll:eoffice" in stale and "push" in stale and "heartbeat" not in stale
@@ -179,8 +184,8 @@ def test_the_wrapper_turns_any_exception_into_a_failed_run(
     tmp_path: Path, maps: Mappings, cal: WorkingCalendar
 ) -> None:
     from connector.errors import SourceUnavailableError
-    from connector.runtime.job import run_job
     from connector.register.queries import start_run
+    from connector.runtime.job import run_job
 
     cfg = load(write_workspace(tmp_path, URLS), environ={})
     register = open_register(cfg.register_url)
@@ -194,9 +199,9 @@ def test_the_wrapper_turns_any_exception_into_a_failed_run(
         raise SourceUnavailableError("Không kết nối được eOffice.", hint="connector check")
 
     try:
-        ctx = JobContext(cfg, maps, cal, register, datetime.now(UTC))
-        crashed = run_job(Job("push", crashes_mid_run, minutes=5), ctx)
-        refused = run_job(Job("poll:eoffice", cannot_start, minutes=5), ctx)
+        ctx = JobContext(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps), datetime.now(UTC))
+        crashed = run_job(Job(Slot("push", minutes=5), crashes_mid_run), ctx)
+        refused = run_job(Job(Slot("poll:eoffice", minutes=5), cannot_start), ctx)
         with register.read() as s:
             runs = {r.job: r for r in s.exec(select(SyncRun))}
         assert crashed.outcome == refused.outcome == "failed"
@@ -207,7 +212,7 @@ def test_the_wrapper_turns_any_exception_into_a_failed_run(
         )
         assert "Việc cần làm" in (runs["poll:eoffice"].message or "")
         ctx.stop.set()  # after SIGTERM a job that has not started does not start
-        assert run_job(Job("push", crashes_mid_run, minutes=5), ctx).outcome == "skipped"
+        assert run_job(Job(Slot("push", minutes=5), crashes_mid_run), ctx).outcome == "skipped"
         with register.read() as s:
             assert len(list(s.exec(select(SyncRun)))) == 2
     finally:
@@ -218,7 +223,7 @@ def test_one_service_per_register_sqlite_and_postgresql(db_url: str) -> None:
     import pytest
 
     from connector.errors import LockHeldError, to_message
-    from connector.runtime.scheduler import single_instance
+    from connector.register.locks import single_instance
 
     with single_instance(db_url):
         with pytest.raises(LockHeldError) as held, single_instance(db_url):

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from connector.errors import UserError
 from connector.register.tables import Document, DocumentRevision, Event, IntakeItem, OutboxItem, SyncRun, Task
-from connector.service import build_portal, build_source
+from connector.service import ConfiguredAdapters
 from connector.sync.rerun import RerunResult, rerun_document
 from tests.simulated import cli
 from tests.synclog.conftest import BROKEN, Site
@@ -25,8 +25,7 @@ def _rerun(site: Site, ref: str) -> RerunResult:
         site.maps,
         site.cal,
         ref,
-        portal_factory=lambda: build_portal(site.cfg, site.maps),
-        source_factory=lambda name: build_source(site.cfg, site.maps, name),
+        adapters=ConfiguredAdapters(site.cfg, site.maps),
     )
 
 

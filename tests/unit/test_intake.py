@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from adapters.files import read_text
 from adapters.memory import MemorySource
 from connector.calendar import WorkingCalendar
+from connector.cli.terminal import ProgressLine, is_tty
 from connector.config import Profile
-from connector.domain import RawDocument
-from connector.extract import decode_text
+from connector.domain import RawDocument, number_key
 from connector.mappings import load_all
+from connector.normalise.decoding import decode_text
 from connector.register.db import open_register
-from connector.service import ADAPTERS
-from connector.sync import RunSummary, number_key, sync_source
-from connector.cli.sync import ProgressLine, _installed, _is_tty
+from connector.service import ADAPTERS, installed
+from connector.sync.intake import RunSummary, sync_source
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,14 +74,14 @@ def test_progress_line_redraws_in_place_and_clears() -> None:
 
 
 def test_a_source_type_without_its_adapter_is_skipped_not_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _installed("eoffice")
-    assert not _installed("no-such-kind")
+    assert installed("eoffice")
+    assert not installed("no-such-kind")
     monkeypatch.setitem(ADAPTERS, "ghost", "adapters.no_such_module:Ghost")
-    assert not _installed("ghost")
+    assert not installed("ghost")
 
 
 def test_progress_only_on_a_terminal() -> None:
-    assert _is_tty(_Tty()) and not _is_tty(io.StringIO())
+    assert is_tty(_Tty()) and not is_tty(io.StringIO())
 
 
 def test_sync_source_reports_progress_per_document(tmp_path: Path) -> None:
@@ -100,7 +101,7 @@ def test_sync_source_reports_progress_per_document(tmp_path: Path) -> None:
     try:
         source = MemorySource("fake", docs)
         summary = sync_source(
-            register, source, maps, cal, profile, progress=lambda d, n: calls.append((d, n))
+            register, source, maps, cal, profile, read=read_text, progress=lambda d, n: calls.append((d, n))
         )
     finally:
         register.dispose()

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from connector.calendar import WorkingCalendar, due_by
+from connector.calendar import WorkingCalendar, due_by, working_time
 from connector.clock import TZ
 from connector.domain import StatusUpdate, TaskFacts
 from connector.register.db import Register, open_register
 from connector.register.queries import record_status_change
 from connector.register.tables import Document, Task
-from connector.sync.outbox import _backoff, describe, outbox_health, working_time
+from connector.register.views import outbox_health
+from connector.sync.outbox import backoff, describe
 
 
 def vn(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
@@ -65,35 +66,35 @@ def test_health_at_risk_and_late_around_a_weekend(register: Register, cal: Worki
     add_row(register, vn(MON, 9, 30), state="pushed")  # done: never counted
     assert due_by(cal, vn(FRI, 9), 2) == vn(24, 17)
 
-    friday_3pm = outbox_health(register, cal, vn(FRI, 15))  # 2 h Fri + 2 h Mon = 4 h: not at risk
+    friday_3pm = _health(register, cal, vn(FRI, 15))  # 2 h Fri + 2 h Mon = 4 h: not at risk
     assert (friday_3pm["due"], friday_3pm["at_risk"], friday_3pm["late"]) == (2, 0, 0)
-    friday_4pm = outbox_health(register, cal, vn(FRI, 16))  # 1 h + 2 h = 3 h < 4 h
+    friday_4pm = _health(register, cal, vn(FRI, 16))  # 1 h + 2 h = 3 h < 4 h
     assert (friday_4pm["at_risk"], friday_4pm["late"]) == (1, 0)
-    sunday = outbox_health(register, cal, vn(SUN, 20))  # the weekend adds nothing: 2 h left
+    sunday = _health(register, cal, vn(SUN, 20))  # the weekend adds nothing: 2 h left
     assert (sunday["at_risk"], sunday["late"]) == (1, 0)
-    monday_10 = outbox_health(register, cal, vn(MON, 10))  # first late; Tue 17:00 has 12.5 h left
+    monday_10 = _health(register, cal, vn(MON, 10))  # first late; Tue 17:00 has 12.5 h left
     assert (monday_10["at_risk"], monday_10["late"]) == (0, 1)
-    tuesday_noon = outbox_health(register, cal, vn(24, 12))  # 3.5 h left on Tuesday afternoon
+    tuesday_noon = _health(register, cal, vn(24, 12))  # 3.5 h left on Tuesday afternoon
     assert (tuesday_noon["due"], tuesday_noon["at_risk"], tuesday_noon["late"]) == (2, 1, 1)
-    tuesday_11 = outbox_health(register, cal, vn(24, 11))  # 0.5 h + 3.5 h = 4 h: not yet
+    tuesday_11 = _health(register, cal, vn(24, 11))  # 0.5 h + 3.5 h = 4 h: not yet
     assert tuesday_11["at_risk"] == 0
-    wednesday = outbox_health(register, cal, vn(25, 8))
+    wednesday = _health(register, cal, vn(25, 8))
     assert (wednesday["at_risk"], wednesday["late"]) == (0, 2)
 
 
 def test_held_and_failed_rows_are_still_due(register: Register, cal: WorkingCalendar) -> None:
     add_row(register, vn(MON, 17), state="held")
     add_row(register, vn(MON, 17), state="failed")
-    health = outbox_health(register, cal, vn(MON, 17, 1))
+    health = _health(register, cal, vn(MON, 17, 1))
     assert health == {"due": 2, "at_risk": 0, "late": 2, "held": 1, "failed": 1}
 
 
-def test_backoff_doubles_up_to_a_limit_and_honours_retry_after() -> None:
-    assert _backoff(1, None) == timedelta(minutes=5)
-    assert _backoff(2, None) == timedelta(minutes=10)
-    assert _backoff(3, None) == timedelta(minutes=20)
-    assert _backoff(20, None) == timedelta(hours=4)
-    assert _backoff(1, 60) == timedelta(seconds=60)
+def testbackoff_doubles_up_to_a_limit_and_honours_retry_after() -> None:
+    assert backoff(1, None) == timedelta(minutes=5)
+    assert backoff(2, None) == timedelta(minutes=10)
+    assert backoff(3, None) == timedelta(minutes=20)
+    assert backoff(20, None) == timedelta(hours=4)
+    assert backoff(1, 60) == timedelta(seconds=60)
 
 
 def test_dry_run_line_wording() -> None:
@@ -106,3 +107,8 @@ def test_dry_run_line_wording() -> None:
     assert describe("1234/UBND-NNTN", done).endswith(
         "(mã PM-0012): trạng thái «Đã hoàn thành trong hạn», diễn giải «Xong.», ngày hoàn thành 20/11/2026"
     )
+
+
+def _health(register: Register, cal: WorkingCalendar, at: datetime) -> dict[str, int]:
+    with register.read() as s:
+        return outbox_health(s, cal, at)

@@ -17,6 +17,7 @@ from connector.calendar import WorkingCalendar
 from connector.config import Config, load
 from connector.mappings import Mappings, load_all
 from connector.register.db import Register, open_register
+from connector.service import ConfiguredAdapters
 from connector.web.app import create_app, serve
 from fixtures.simulators.eoffice import EOfficeState
 from fixtures.simulators.portal.state import PortalState
@@ -59,7 +60,7 @@ def running_site(work: Path) -> Iterator[Site]:
         cal = WorkingCalendar(maps.calendar, optional_days_off=cfg.settings.calendar.optional_days_off)
         register = open_register(cfg.register_url)
         stack.callback(register.dispose)
-        server, thread = serve(create_app(cfg, maps, cal, register))
+        server, thread = serve(create_app(cfg, maps, cal, register, ConfiguredAdapters(cfg, maps)))
         port = server.servers[0].sockets[0].getsockname()[1]
 
         def stop() -> None:

@@ -13,13 +13,14 @@ from sqlmodel import col, select
 
 from connector import clock
 from connector.calendar import WorkingCalendar
+from connector.cli.demo import config_text
 from connector.config import load
-from connector.cli.demo import _config_text
 from connector.domain import Status
 from connector.mappings import load_all
 from connector.register.db import open_register
 from connector.register.queries import task_facts
 from connector.register.tables import Document, Event, OutboxItem, ReviewItem, SyncRun, Task
+from connector.service import ConfiguredAdapters
 from connector.status import derive_status
 from connector.web import queries
 from connector.web.app import create_app, serve
@@ -221,7 +222,7 @@ def test_overview_warns_when_jobs_have_not_succeeded(tmp_path: Path) -> None:
     """A service started two days ago whose jobs never succeeded: the banner names them."""
     users = {"eoffice": "khong-dung", "portal": "khong-dung"}
     config = tmp_path / "config.toml"
-    config.write_text(_config_text({"eoffice": "http://127.0.0.1:9", "portal": "http://127.0.0.1:9"}, users))
+    config.write_text(config_text({"eoffice": "http://127.0.0.1:9", "portal": "http://127.0.0.1:9"}, users))
     secrets = tmp_path / "secrets.toml"
     secrets.write_text('CONNECTOR_EOFFICE_PASSWORD = "x"\nCONNECTOR_PORTAL_PASSWORD = "y"\n')
     secrets.chmod(0o600)
@@ -233,7 +234,7 @@ def test_overview_warns_when_jobs_have_not_succeeded(tmp_path: Path) -> None:
         s.add(
             SyncRun(job="poll:eoffice", started_at=two_days_ago, finished_at=two_days_ago, outcome="failed")
         )
-    app = create_app(cfg, maps, WorkingCalendar(maps.calendar), register)
+    app = create_app(cfg, maps, WorkingCalendar(maps.calendar), register, ConfiguredAdapters(cfg, maps))
     server, thread = serve(app)
     try:
         port = server.servers[0].sockets[0].getsockname()[1]

@@ -19,8 +19,8 @@ from openpyxl.utils import get_column_letter
 from sqlmodel import select
 
 from connector.clock import today
-from connector.office.excel.settings import ExcelMap
 from connector.mappings import Mappings
+from connector.office.excel.settings import ExcelMap
 from connector.register.db import Register
 from connector.register.queries import task_facts
 from connector.register.tables import Document, Task

@@ -26,14 +26,14 @@ from sqlmodel import Session, select
 
 from connector.clock import now
 from connector.config import Profile
+from connector.domain import number_key
+from connector.mappings import Mappings
 from connector.office.excel.cells import Record, parse_row
 from connector.office.excel.reader import Sheet
 from connector.office.excel.settings import ExcelMap
-from connector.mappings import Mappings
 from connector.register.db import Register
 from connector.register.queries import finish_run, log_event, start_run
 from connector.register.tables import Document, IntakeItem, ReviewItem, Task
-from connector.sync.store import number_key
 from connector.textfold import fold
 
 SOURCE = "excel"

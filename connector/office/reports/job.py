@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from connector.clock import TZ
 from connector.errors import to_message
-from connector.runtime.job import JobContext, JobResult
-from connector.register.queries import finish_run, log_event, start_run
 from connector.office.reports.make import job_path, make_report
 from connector.office.reports.periods import KIND_LABELS, due_within
+from connector.register.queries import finish_run, log_event, start_run
+from connector.runtime.job import JobContext, JobResult
 
 JOB = "report"
 CATCH_UP_DAYS = 7

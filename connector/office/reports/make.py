@@ -15,10 +15,10 @@ from connector.config import Config, ReportRule
 from connector.domain import Status
 from connector.errors import UserError
 from connector.mappings import Mappings
-from connector.register.db import Register
 from connector.office.reports.periods import KIND_LABELS, Kind, Period
 from connector.office.reports.rows import select_rows
 from connector.office.reports.workbook import Heading, build, save_atomically
+from connector.register.db import Register
 
 UNITS_SIGNER = "THỦ TRƯỞNG PHÒNG, ĐƠN VỊ"
 _WHO_SLUG = {"office": "van-phong", "units": "don-vi"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from connector.calendar import WorkingCalendar
-from connector.extract import read_document
+from connector.cli.parse import read_file as read_document
 from connector.mappings import Mappings
 from connector.normalise import normalise
 

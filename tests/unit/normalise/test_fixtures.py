@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from connector.calendar import WorkingCalendar
-from connector.extract import read_document
+from connector.cli.parse import read_file as read_document
 from connector.mappings import Mappings
 from connector.normalise import normalise
 
@@ -39,13 +39,16 @@ def test_unreadable_file_is_a_bad_document(tmp_path: Path) -> None:
     broken.write_bytes(b"not a zip")
     with pytest.raises(BadDocumentError, match="Không đọc được"):
         read_document(broken)
+    (tmp_path / "a.rtf").write_bytes(b"{\\rtf1 Giao So Y te}")
     with pytest.raises(BadDocumentError, match="chưa được hỗ trợ"):
-        read_document(tmp_path / "a.doc")
+        read_document(tmp_path / "a.rtf")
+    with pytest.raises(BadDocumentError, match="Không mở được"):
+        read_document(tmp_path / "khong-co.pdf")
 
 
 def test_pdf_font_runs_are_rejoined() -> None:
     """Chromium draws ơ, ư and toned vowels from a second font; pypdf's spaces at the switch are undone."""
-    from connector.extract import rejoin_font_runs
+    from connector.normalise.decoding import rejoin_font_runs
 
     body = read_document(DOCS / "cong-van.pdf").body
     assert "Chủ tịch Ủy ban nhân dân tỉnh" in body

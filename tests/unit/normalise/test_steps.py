@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, time
+from pathlib import Path
 
 import pytest
 
 from connector.calendar import WorkingCalendar
-from connector.extract import decode_text, parse_bytes
+from connector.cli.parse import read_file
 from connector.mappings import Mappings
 from connector.normalise import classification_days, normalise
 from connector.normalise.deadline import find_deadline
+from connector.normalise.decoding import decode_text
 from connector.normalise.hygiene import repair, tcvn3_to_unicode, vni_to_unicode
 from connector.normalise.number import parse_number
 from connector.normalise.unit_lists import parse_units
@@ -205,21 +207,11 @@ def test_classification_days(maps: Mappings, cal: WorkingCalendar) -> None:
     assert ours.tasks[0].concerns_us is True
 
 
-def test_extract_decodes_and_reads_formats() -> None:
+def test_files_decode_and_read_as_parse_reads_them(tmp_path: Path) -> None:
     assert decode_text("Sở Tài chính".encode("utf-16"), "utf-16") == "Sở Tài chính"
     html = "<html><meta charset='utf-8'><body><p>Số: 1/UBND-VP</p><p>Giao Sở Y tế</p></body></html>".encode()
-    assert "Giao Sở Y tế" in parse_bytes(html, name="a.html").body
-    edxml = (
-        "<edXML><Header><Code><CodeNumber>77</CodeNumber><CodeNotation>UBND-NNTN</CodeNotation></Code>"
-        "<PromulgationInfo><Place>Kon Tum</Place>"
-        "<PromulgationDate>2023-05-02</PromulgationDate></PromulgationInfo>"
-        "<Subject>V/v thử</Subject><OtherInfo><Priority>3</Priority></OtherInfo></Header>"
-        "<Body><Content>Giao Sở Y tế rà soát.</Content></Body></edXML>"
-    ).encode()
-    doc = parse_bytes(edxml, name="a.edxml")
-    assert doc.metadata["number"] == "77/UBND-NNTN"
-    assert doc.metadata["priority"] == "3"
-    assert doc.body == "Giao Sở Y tế rà soát."
+    (tmp_path / "a.html").write_bytes(html)
+    assert "Giao Sở Y tế" in read_file(tmp_path / "a.html").body
 
 
 def test_lookups_live_on_their_mappings(maps: Mappings) -> None:
@@ -232,7 +224,7 @@ def test_lookups_live_on_their_mappings(maps: Mappings) -> None:
     other = load_all(ROOT / "mappings")
     assert lookups(maps) is lookups(maps)
     assert lookups(other) is not lookups(maps)
-    assert lookups(other).lexicon.maps is other
+    assert lexicon(other).maps is other and lexicon(maps) is lexicon(maps)
     assert lookups(maps).issuer("UBND TỈNH KON TUM", date(2024, 1, 1)).code == "UBND_KT"  # type: ignore[union-attr]
     assert lookups(maps).issuer("UBND TỈNH KON TUM", date(2025, 8, 1)) is None
 
