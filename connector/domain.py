@@ -78,13 +78,72 @@ class Attachment:
     data: bytes
 
 
+METADATA_KEYS: Mapping[str, str] = {
+    "number": "số, ký hiệu as the source gives it",
+    "issuer": "cơ quan ban hành as the source names it",
+    "issuer_id": "the issuing body's code in the national exchange (edXML OrganId)",
+    "issued_on": "ngày ban hành, ISO date",
+    "received_on": "ngày đến / ngày nhận, ISO date",
+    "received_at": "when it arrived, ISO date and time",
+    "subject": "trích yếu",
+    "secrecy": "độ mật as labelled (Mật, Tối mật, Tuyệt mật)",
+    "urgency": "độ khẩn as labelled (Khẩn, Thượng khẩn, Hỏa tốc)",
+    "priority": "edXML Priority code",
+    "due_on": "the source's own processing deadline, ISO date",
+    "doc_type": "loại văn bản",
+    "place": "the place of the place-and-date line",
+    "signer": "người ký",
+    "signer_position": "chức vụ người ký",
+    "arrival_no": "số đến in the office's incoming register",
+    "origin": "nguồn giao as the office's own workbook writes it",
+    "handling_lead": "the unit the Director assigned (bút phê), as written",
+    "handling_cooperating": "units the Director asked to cooperate, as written",
+    "handling_officer": "the officer who follows the document up",
+    "handling_due": "the Director's deadline in the bút phê, ISO date",
+    "handling_note": "the Director's note",
+    "business_type": "new | update | revoke | replace (edXML business document type)",
+    "business_reason": "why a packet revokes or replaces a document",
+    "replaces_ref": "source refs of the documents a packet updates, revokes or replaces ('; '-joined)",
+    "document_id": "the national exchange's document id (edXML DocumentId)",
+    "recipient": "who it was sent to",
+    "to_places": "recipients' places ('; '-joined)",
+    "steering_type": "edXML SteeringType",
+    "mail_subject": "the e-mail's Subject line",
+    "message_id": "the e-mail's Message-ID",
+    "from": "the e-mail's From",
+    "to": "the e-mail's To",
+    "edxml_ref": "the edXML packet a mail carried",
+    "enclosed_in": "the message or packet this document came inside",
+    "text_from": "the attachment the directive's text was read from",
+    "text_method": "how that text was read (pdf, ocr, docx, html, plain)",
+}
+"""Every metadata key a source may set, declared once (the source contract tests check them).
+Values are strings; an absent value is "" or a missing key."""
+
+RECORD_KEYS: Mapping[str, str] = {
+    "summary": "tóm tắt nhiệm vụ",
+    "lead_unit": "đơn vị chủ trì, as written",
+    "cooperating_units": "đơn vị phối hợp, as written, '; '-joined",
+    "tracker": "phòng, chuyên viên theo dõi",
+    "deadline": "thời hạn, ISO date",
+    "deadline_text": "thời hạn as written when it is not a date ('Hằng tháng')",
+    "status": "trạng thái as the office wrote it",
+    "completed_on": "ngày hoàn thành, ISO date",
+    "progress_note": "diễn giải tình hình thực hiện",
+    "row": "where the task stands in its source (a workbook's row number)",
+}
+"""The keys of one task in `RawDocument.records`, for sources that list tasks as fields (the office's
+Excel register) rather than as a text to read."""
+
+
 @dataclass(frozen=True)
 class RawDocument:
     """What a source saw, before any interpretation (DESIGN §4).
 
-    `metadata` holds header fields as the source labelled them (eOffice columns, e-mail headers,
-    edXML elements); `body` the main text; `sha256` fingerprints the raw bytes so that a
-    re-fetch of an unchanged document is recognised.
+    `metadata` holds header fields as the source labelled them (keys in `METADATA_KEYS`); `body`
+    the main text; `records` the tasks of a source that lists them as fields (keys in
+    `RECORD_KEYS`), read by the normaliser instead of a text; `sha256` fingerprints the raw bytes
+    so that a re-fetch of an unchanged document is recognised.
     """
 
     source: str
@@ -94,6 +153,7 @@ class RawDocument:
     metadata: Mapping[str, str] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
     sha256: str = ""
+    records: tuple[Mapping[str, str], ...] = ()
 
     @staticmethod
     def fingerprint(raw: bytes) -> str:
@@ -196,6 +256,14 @@ class NormalisedTask:
     recurring: Mapping[str, Any] | None = None
     concerns_us: bool = False
     flags: tuple[str, ...] = ()
+    handling_unit: str | None = None
+    """The department's own unit (phòng) that must act: the one the Director assigned in the bút phê,
+    or the lead itself when it is one of ours (the office's own workbook)."""
+    tracker: str | None = None
+    """The office officer who follows the task up."""
+    facts: TaskFacts | None = None
+    """What a source already records of the task's progress (the office's workbook); None for a text."""
+    progress_note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The §9 object: every key present, absent values null."""
@@ -231,10 +299,6 @@ class NormalisedDocument:
     warnings: tuple[str, ...] = ()
     origin: Origin | None = None
     """Who assigned the work (nguồn giao), from the issuer's record in mappings/issuers.toml."""
-    handling_unit: str | None = None
-    """The department's own unit (phòng) the Director assigned in the bút phê, when the source says."""
-    tracker: str | None = None
-    """The office officer who follows the document up (the source's "handling officer")."""
     classify_due_on: date | None = None
     """The last day to classify and register it (Điều 6.1.b), counted from `received_on`."""
 

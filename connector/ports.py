@@ -36,10 +36,18 @@ TextReader = Callable[[Attachment], ExtractedText]
 
 @dataclass(frozen=True)
 class Failure:
-    """One item a poll could not read; it is set aside for review while the rest goes on."""
+    """One item a poll could not read; it is set aside for review while the rest goes on.
+
+    `label` names the item for a person when its ref does not ("dòng 34, trang «Theo dõi 2024» của
+    tệp so-theo-doi.xlsx"); `advice` is what that person does to get it in, when fetching it
+    again cannot (fix the workbook and import it again); `detail` goes into the sync-log event.
+    """
 
     ref: str
     error: BadDocumentError
+    label: str | None = None
+    advice: str | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -52,6 +60,9 @@ class Batch:
 
     documents: list[RawDocument] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
+    complete: bool = False
+    """The batch is the whole source (a workbook, a file): nothing outside it can be fetched again,
+    so items that failed in earlier runs are not asked for by ref."""
 
     def __iter__(self) -> Iterator[RawDocument]:
         return iter(self.documents)

@@ -17,10 +17,11 @@ from connector.config import Config
 from connector.errors import UserError
 from connector.mappings import Mappings
 from connector.office.excel.export import export_register
-from connector.office.excel.importer import ExcelImport
+from connector.office.excel.importer import import_sheet
 from connector.office.excel.reader import read_sheet
 from connector.office.excel.settings import load_excel_map
 from connector.register.db import open_register
+from connector.service import text_reader
 
 
 def run_export(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, out: Path) -> int:
@@ -54,10 +55,20 @@ def run_import(cfg: Config, maps: Mappings, cal: WorkingCalendar, *, path: Path)
     register = open_register(cfg.register_url, busy_timeout=cfg.settings.database.busy_timeout_seconds)
     bar = progress_line("import-excel")
     try:
-        summary = ExcelImport(register, maps, cfg.profile, xmap, file_name=path.name).run(sheet, bar)
+        summary = import_sheet(
+            register,
+            maps,
+            cal,
+            cfg.profile,
+            sheet,
+            xmap,
+            file_name=path.name,
+            read=text_reader(),
+            progress=bar,
+        )
     finally:
         if bar is not None:
             bar.close()
         register.dispose()
     sys.stdout.write("".join(line + "\n" for line in summary.lines()))
-    return 1 if summary.problems else 0
+    return 1 if summary.problems or summary.failed_run else 0

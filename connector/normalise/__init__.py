@@ -20,11 +20,12 @@ from connector.normalise.header import find_header, find_subject, layout
 from connector.normalise.hygiene import repair
 from connector.normalise.metadata import compare_metadata, from_metadata, handling_unit
 from connector.normalise.number import find_number
+from connector.normalise.records import from_records, origin
 from connector.normalise.review import check_readable, review
 from connector.normalise.secrecy import NOTICE, drop_secret, find_stamps
 from connector.normalise.tasks import find_tasks
 
-__all__ = ["STEPS", "classification_days", "normalise"]
+__all__ = ["RECORD_STEPS", "STEPS", "classification_days", "normalise"]
 
 _METADATA_NOTES = ("Số, ký hiệu trong văn bản", "Ngày ban hành trong văn bản")
 
@@ -35,6 +36,9 @@ def clean(draft: Draft) -> Draft:
     draft.warnings += notes
     return draft
 
+
+RECORD_STEPS: Sequence[Step] = (from_records, review)
+"""The chain for a document whose tasks a source listed as fields (`RawDocument.records`)."""
 
 STEPS: Sequence[Step] = (
     clean,
@@ -77,7 +81,7 @@ def normalise(
     received = received_on or _meta_date(raw, "received_on") or arrived_on
     draft = Draft(raw=raw, maps=maps, cal=cal, our_units=our_units, received_on=received, lead_only=lead_only)
     try:
-        for step in STEPS:
+        for step in RECORD_STEPS if raw.records else STEPS:
             draft = step(draft)
             if draft.unreadable and step is check_readable:
                 draft = from_metadata(draft)  # raises DropContent for a secret document
@@ -97,8 +101,9 @@ def normalise(
             needs_review=False,
             review_reasons=(),
             warnings=(NOTICE, *notes),
-            origin=draft.issuer_record.origin if draft.issuer_record else None,
+            origin=origin(draft),
         )
+    handling, tracker = handling_unit(draft), draft.meta("handling_officer")
     tasks = tuple(
         NormalisedTask(
             summary=t.summary[:1000],
@@ -111,6 +116,10 @@ def normalise(
             recurring=t.recurring,
             concerns_us=t.concerns_us,
             flags=tuple(t.flags),
+            handling_unit=t.handling_unit or handling,
+            tracker=t.tracker or tracker,
+            facts=t.facts,
+            progress_note=t.progress_note,
         )
         for t in draft.tasks
     )
@@ -137,9 +146,7 @@ def normalise(
     return replace(
         doc,
         warnings=tuple(warnings),
-        origin=draft.issuer_record.origin if draft.issuer_record else None,
-        handling_unit=handling_unit(draft),
-        tracker=draft.meta("handling_officer"),
+        origin=origin(draft),
         classify_due_on=cal.add(draft.received_on, limit) if draft.received_on else None,
     )
 

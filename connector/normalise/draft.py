@@ -13,7 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from connector.calendar import WorkingCalendar
-from connector.domain import RawDocument, Secrecy, UnitRef, Urgency
+from connector.domain import RawDocument, Secrecy, TaskFacts, UnitRef, Urgency
 from connector.mappings import Issuer, Mappings
 
 
@@ -36,6 +36,10 @@ class TaskDraft:
     flags: list[str] = field(default_factory=list)
     collective: bool = False
     concerns_us: bool = False
+    handling_unit: str | None = None
+    tracker: str | None = None
+    facts: TaskFacts | None = None
+    progress_note: str | None = None
 
 
 @dataclass
@@ -67,6 +71,9 @@ class Draft:
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: bool = False
+    listed: bool = False
+    """The tasks came as fields (`RawDocument.records`), not from a text: nothing was read, so the
+    doubts of reading (no number found, no task found) do not apply."""
 
     def meta(self, key: str) -> str | None:
         """A metadata value from the source (edXML element, e-mail header), stripped, or None."""

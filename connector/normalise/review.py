@@ -24,22 +24,18 @@ def check_readable(draft: Draft) -> Draft:
 
 def review(draft: Draft) -> Draft:
     """Step (last): turn every doubt of the earlier steps into flags and Vietnamese reasons."""
-    if draft.unreadable:
+    if draft.unreadable and not draft.listed:
         return draft
-    if draft.issuer is None:
+    if draft.issuer is None and not draft.listed:
         draft.review("Không xác định được cơ quan ban hành")
-    elif draft.issuer.code is None:
+    elif draft.issuer is not None and draft.issuer.code is None:
         draft.review(
             f"Cơ quan ban hành chưa có trong danh mục: '{draft.issuer.name}' (thêm vào mappings/issuers.toml)"
         )
-    if draft.number is None:
-        draft.review("Không tìm thấy số, ký hiệu của văn bản")
-    if draft.issued_on is None:
-        draft.review("Không tìm thấy ngày ban hành của văn bản")
-    if not draft.tasks:
-        draft.review("Không tìm thấy nhiệm vụ nào trong văn bản: cần đọc lại để phân loại (Điều 4)")
+    if not draft.listed:  # what reading a text can miss; a listed record simply has no such field
+        _reading_doubts(draft)
     for i, task in enumerate(draft.tasks, start=1):
-        if not task.leads:
+        if not task.leads and not draft.listed:
             task.flags.append("no_lead")
             draft.review(f"Không xác định được đơn vị chủ trì của nhiệm vụ {i}")
         if task.collective:
@@ -60,6 +56,15 @@ def review(draft: Draft) -> Draft:
             draft.review(f"Thời hạn của nhiệm vụ {i} không đọc được: '{task.deadline_text or ''}'")
         task.flags = list(dict.fromkeys(task.flags))
     return draft
+
+
+def _reading_doubts(draft: Draft) -> None:
+    if draft.number is None:
+        draft.review("Không tìm thấy số, ký hiệu của văn bản")
+    if draft.issued_on is None:
+        draft.review("Không tìm thấy ngày ban hành của văn bản")
+    if not draft.tasks:
+        draft.review("Không tìm thấy nhiệm vụ nào trong văn bản: cần đọc lại để phân loại (Điều 4)")
 
 
 def _is_collective(name: str) -> bool:

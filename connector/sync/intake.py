@@ -48,7 +48,7 @@ from connector.errors import ConnectorError, RegisterError, Skippable, to_messag
 from connector.log import get_logger
 from connector.mappings import Mappings
 from connector.normalise import normalise
-from connector.ports import Source, TextReader
+from connector.ports import Batch, Failure, Source, TextReader
 from connector.register.db import Register
 from connector.register.queries import load_cursor, log_event, save_cursor, start_run
 from connector.register.tables import IntakeItem, SyncRun
@@ -75,6 +75,8 @@ class RunSummary:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     run_id: int | None = None
     message: str | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)
+    """How each item of this run ended, by source ref ("stored", "unchanged", "failed", …)."""
 
     @property
     def failed(self) -> bool:
@@ -100,9 +102,11 @@ class RunSummary:
         return text
 
 
-def failure_text(exc: BaseException, source: str) -> str:
+def failure_text(exc: BaseException, source: str, advice: str | None = None) -> str:
     """The Vietnamese sentence for one document that could not be handled, and what to do."""
     first = to_message(exc).split("\nViệc cần làm:", 1)[0]
+    if advice:
+        return f"{first}\nViệc cần làm: {advice}"
     return (
         f"{first}\nViệc cần làm: xem nhật ký đồng bộ; nếu văn bản trên nguồn bị lỗi, đề nghị nơi gửi "
         f"sửa lại. Văn bản được đọc lại ở lần chạy `connector sync {source}` sau."
@@ -120,6 +124,7 @@ def sync_source(
     since: date | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    job: str | None = None,
 ) -> RunSummary:
     """One intake run of `source` (see the module docstring); never raises for a source error.
 
@@ -129,7 +134,8 @@ def sync_source(
     (a progress bar; `connector sync` draws one on a terminal). `stop()` true (the service is
     shutting down) ends the run after the current document, the cursor left where it was.
     """
-    return Intake(register, source, maps, cal, profile, read=read, progress=progress, stop=stop).run(since)
+    intake = Intake(register, source, maps, cal, profile, read=read, progress=progress, stop=stop)
+    return intake.run(since, job=job or f"poll:{source.name}")
 
 
 class Intake:
@@ -167,9 +173,9 @@ class Intake:
 
     # -- the run ------------------------------------------------------------------------------
 
-    def run(self, since: date | None) -> RunSummary:
+    def run(self, since: date | None, *, job: str) -> RunSummary:
         with self.register.write() as s:
-            run = start_run(s, f"poll:{self.name}")
+            run = start_run(s, job)
             cursor: Mapping[str, Any] = (
                 {"received_since": since.isoformat()} if since else load_cursor(s, self.name)
             )
@@ -177,7 +183,7 @@ class Intake:
         self.log = self.log.bind(run_id=run.id)
         try:
             batch, new_cursor = self.source.poll(cursor)
-            failures = list(getattr(batch, "failed", []))
+            failures = list(batch.failed) if isinstance(batch, Batch) else []
             found = len(batch) if isinstance(batch, Sized) else None
             with self.register.write() as s:
                 self.event(
@@ -200,9 +206,10 @@ class Intake:
             for failure in failures:
                 self.summary.counts["fetched"] += 1
                 handled.add(str(failure.ref))
-                self._failed_ref(str(failure.ref), failure.error)
+                self._failed_ref(str(failure.ref), failure.error, failure)
                 self._tick()
-            self._retry_failed(handled)
+            if not (isinstance(batch, Batch) and batch.complete):
+                self._retry_failed(handled)
             self._finish(new_cursor)
         except Exception as exc:  # (a run-level error ends this run, not the program)
             self._abort(exc)
@@ -319,6 +326,7 @@ class Intake:
                 self._mark_failed(s, item, exc, sha256=raw.sha256)
             outcome = "failed"
         self.summary.counts[outcome] += 1
+        self.summary.outcomes[raw.source_ref] = outcome
         if outcome != "failed":
             self.committed.append(raw.source_ref)
         return outcome
@@ -330,10 +338,11 @@ class Intake:
         """
         return self._one(raw)
 
-    def _failed_ref(self, ref: str, error: BaseException) -> None:
+    def _failed_ref(self, ref: str, error: BaseException, failure: Failure | None = None) -> None:
         with self.register.write() as s:
-            self._mark_failed(s, self._item(s, ref), error)
+            self._mark_failed(s, self._item(s, ref), error, failure=failure)
         self.summary.counts["failed"] += 1
+        self.summary.outcomes[ref] = "failed"
 
     def _handle(self, s: Session, raw: RawDocument) -> str:
         item = self._item(s, raw.source_ref)
@@ -367,9 +376,24 @@ class Intake:
         return item
 
     def _mark_failed(
-        self, s: Session, item: IntakeItem, exc: BaseException, *, sha256: str | None = None
+        self,
+        s: Session,
+        item: IntakeItem,
+        exc: BaseException,
+        *,
+        sha256: str | None = None,
+        failure: Failure | None = None,
     ) -> None:
-        text = failure_text(exc, self.name)
+        advice = failure.advice if failure is not None else None
+        text = failure_text(exc, self.name, advice)
+        if advice:
+            what = failure.label if failure is not None and failure.label else f"mã {item.source_ref}"
+            message = f"Không đưa được {what} (nguồn {self.name}) vào sổ theo dõi: {text}"
+        else:
+            message = (
+                f"Không đưa được văn bản mã {item.source_ref} (nguồn {self.name}) vào sổ theo dõi: {text} "
+                f"Sửa xong có thể đọc lại ngay: connector rerun {item.source_ref}"
+            )
         item.status = "failed"
         item.error = text
         item.attempts += 1
@@ -380,12 +404,16 @@ class Intake:
         self.event(
             s,
             "failed",
-            f"Không đưa được văn bản mã {item.source_ref} (nguồn {self.name}) vào sổ theo dõi: {text} "
-            f"Sửa xong có thể đọc lại ngay: connector rerun {item.source_ref}",
+            message,
             level="error",
             document_ref=item.source_ref,
             document_id=item.document_id,
-            detail={"source_ref": item.source_ref, "error": type(exc).__name__, "attempts": item.attempts},
+            detail={
+                "source_ref": item.source_ref,
+                "error": type(exc).__name__,
+                "attempts": item.attempts,
+                **(failure.detail if failure is not None else {}),
+            },
         )
 
     def event(

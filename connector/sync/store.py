@@ -161,14 +161,15 @@ class Store:
         rows = {t.seq: t for t in s.exec(select(Task).where(Task.document_id == document.id))}
         old = list(previous.get("tasks") or [])
         at = now()
-        tracker = self.doc.tracker
-        handling = self.doc.handling_unit
         for seq, t in enumerate(self.doc.tasks, start=1):
             row = rows.get(seq)
             if row is None:
                 assert document.id is not None
                 row = Task(document_id=document.id, seq=seq, summary=t.summary, deadline=t.deadline,
-                           tracker=tracker, created_at=at)  # fmt: skip
+                           tracker=t.tracker, created_at=at)  # fmt: skip
+                if t.facts is not None:  # what the source already records (a workbook's row)
+                    row.started_on, row.completed_on = t.facts.started_on, t.facts.completed_on
+                    row.blocked_reason, row.progress_note = t.facts.blocked_reason, t.progress_note
             elif seq <= len(old) and row.deadline == _date(old[seq - 1].get("deadline")):
                 row.deadline = t.deadline
             row.summary = t.summary
@@ -184,9 +185,9 @@ class Store:
             row.needs_review = self.doc.needs_review
             row.updated_at = at
             if row.tracker is None:
-                row.tracker = tracker
-            if handling is not None:  # a version without the bút phê keeps the earlier assignment
-                row.handling_unit_code = handling
+                row.tracker = t.tracker
+            if t.handling_unit is not None:  # a version without the bút phê keeps the earlier one
+                row.handling_unit_code = t.handling_unit
             s.add(row)
 
     def _review(self, document: Document, *, is_new: bool) -> str:

@@ -18,7 +18,7 @@ import json
 
 import pytest
 
-from connector.domain import RawDocument
+from connector.domain import METADATA_KEYS, RECORD_KEYS, RawDocument
 from connector.errors import BadDocumentError, is_transient
 from connector.ports import Source
 from tests.contracts.backends import SourceHarness
@@ -111,3 +111,19 @@ def test_acknowledge_marks_exactly_the_given_refs(marking_source_harness: Source
     harness.source.acknowledge(sorted(chosen))
 
     assert harness.handled() == chosen
+
+
+def test_metadata_keys_are_the_declared_ones(source_harness: SourceHarness) -> None:
+    """A source labels what it saw only with the keys `connector.domain` declares, so the normaliser
+    reads every source alike (a new key is declared there first, with its meaning)."""
+    docs = list(source_harness.source.poll({})[0])
+    used = {key for d in docs for key in d.metadata}
+    assert used - set(METADATA_KEYS) == set()
+    assert {key for d in docs for r in d.records for key in r} - set(RECORD_KEYS) == set()
+    assert all(isinstance(v, str) for d in docs for v in d.metadata.values())
+
+
+def test_close_can_be_called_twice(source_harness: SourceHarness) -> None:
+    source = source_harness.reopen()
+    source.close()
+    source.close()

@@ -9,11 +9,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from adapters.files import read_text
+from connector.calendar import WorkingCalendar
 from connector.clock import now, today
 from connector.config import Profile
 from connector.mappings import Mappings
 from connector.office.excel.export import COLUMNS, SECRET_NOTE, export_register
-from connector.office.excel.importer import ExcelImport
+from connector.office.excel.importer import import_sheet
 from connector.office.excel.reader import read_sheet
 from connector.office.excel.settings import ExcelMap, load_excel_map
 from connector.register.db import Register, open_register
@@ -135,14 +137,27 @@ def test_status_is_derived_on_the_day_of_export(tmp_path: Path, maps: Mappings, 
 def test_round_trip(tmp_path: Path, maps: Mappings, profile: Profile, xmap: ExcelMap) -> None:
     """Sample → register A → export → register B holds the same tasks; re-importing into A adds nothing."""
     a, b = _register(tmp_path / "a.sqlite3"), _register(tmp_path / "b.sqlite3")
-    ExcelImport(a, maps, profile, xmap, file_name=SAMPLE.name).run(read_sheet(SAMPLE, xmap))
+    import_sheet(
+        a,
+        maps,
+        WorkingCalendar(maps.calendar),
+        profile,
+        read_sheet(SAMPLE, xmap),
+        xmap,
+        file_name=SAMPLE.name,
+        read=read_text,
+    )
     out = tmp_path / "xuat.xlsx"
     assert export_register(a, maps, xmap, out) == 41
     sheet = read_sheet(out, xmap)
     assert sheet.header_rows == (1,) and len(sheet.rows) == 41
-    into_b = ExcelImport(b, maps, profile, xmap, file_name=out.name).run(sheet)
+    into_b = import_sheet(
+        b, maps, WorkingCalendar(maps.calendar), profile, sheet, xmap, file_name=out.name, read=read_text
+    )
     assert (into_b.taken, into_b.problems) == (41, [])
-    into_a = ExcelImport(a, maps, profile, xmap, file_name=out.name).run(sheet)
+    into_a = import_sheet(
+        a, maps, WorkingCalendar(maps.calendar), profile, sheet, xmap, file_name=out.name, read=read_text
+    )
     assert (into_a.taken, into_a.existing, into_a.problems) == (0, 41, [])
 
     def facts(register: Register) -> list[tuple[object, ...]]:
