@@ -19,6 +19,7 @@ demo: $(STAMP)
 	$(VENV)/bin/connector demo $(DEMO_ARGS)
 
 test: $(STAMP)
+	$(VENV)/bin/python -m mypy
 	$(VENV)/bin/python -m pytest -q $(PYTEST_ARGS)
 
 clean:

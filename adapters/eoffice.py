@@ -355,14 +355,14 @@ class EOfficeSource:
         h_found = rc.label_values(h_scope, r.h_pairs, r.h_label, r.h_value)
         for key, labels in r.h_fields.items():
             meta[key] = self._value(rc.pick(h_found, labels), items=True)
-        labels = {**r.fields, **r.h_fields}
+        named = {**r.fields, **r.h_fields}
         for key in r.date_fields:
             if meta.get(key):
                 try:
                     meta[key] = rc.parse_date(meta[key], r.date_format).isoformat()
                 except ValueError:
                     raise BadDocumentError(
-                        f"Văn bản mã {ref} trên {self._what}: ô «{labels.get(key, [key])[0]}» "
+                        f"Văn bản mã {ref} trên {self._what}: ô «{named.get(key, [key])[0]}» "
                         f"có giá trị «{meta[key]}», không phải một ngày."
                     ) from None
         missing = [r.fields.get(k, [k])[0] for k in r.required if not meta.get(k)]

@@ -42,6 +42,7 @@ import ssl as ssl_lib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -344,7 +345,7 @@ class MailSource:
                 if found == ref:
                     return int(uid)
             elif not found:
-                raw = self._call(lambda c, u=uid: c.fetch([u], ["BODY.PEEK[]"])).get(uid, {}).get(b"BODY[]")
+                raw = self._call(partial(_fetch_body, uid=uid)).get(uid, {}).get(b"BODY[]")
                 if raw and "sha256:" + hashlib.sha256(raw).hexdigest() == ref:
                     return int(uid)
         return None
@@ -428,3 +429,8 @@ def _message_id(header_block: Any) -> str:
 
 
 __all__ = ["MailSource"]
+
+
+def _fetch_body(conn: Any, *, uid: int) -> Any:
+    """The whole message `uid`, without marking it seen."""
+    return conn.fetch([uid], ["BODY.PEEK[]"])

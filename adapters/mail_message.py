@@ -11,7 +11,7 @@ import mimetypes
 import unicodedata
 from datetime import datetime
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
@@ -159,7 +159,7 @@ def _date(msg: EmailMessage) -> datetime | None:
         return None
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: MIMEPart) -> str:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError, KeyError):

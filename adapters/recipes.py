@@ -137,7 +137,7 @@ class Page:
         return found
 
     def has(self, selector: str | None) -> bool:
-        return bool(selector) and self.soup.select_one(selector) is not None
+        return selector is not None and bool(selector) and self.soup.select_one(selector) is not None
 
 
 def form_values(form: Tag) -> dict[str, str]:

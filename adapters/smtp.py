@@ -79,7 +79,7 @@ class SmtpNotifier:
             mail.attach(MIMEText(message.html, "html", "utf-8"))
         mail["From"] = self.sender
         mail["To"] = ", ".join(message.to)
-        mail["Subject"] = Header(message.subject, "utf-8", header_name="Subject")
+        mail["Subject"] = Header(message.subject, "utf-8", header_name="Subject").encode()
         mail["Date"] = format_datetime(datetime.now(UTC))
         mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
         return mail
@@ -145,7 +145,7 @@ class SmtpNotifier:
                 refused[address] = (code, reply)
         if refused:
             conn.rset()
-            raise smtplib.SMTPRecipientsRefused(refused)  # type: ignore[arg-type]
+            raise smtplib.SMTPRecipientsRefused(refused)
 
     def _translate(self, exc: BaseException) -> NotifierError:
         """One Vietnamese sentence per failure; the password is never part of it."""

@@ -133,7 +133,7 @@ def build_source(cfg: Config, maps: Mappings, name: str) -> Source:
         )
     cls = _adapter(settings.type, f"source.{name}.type")
     if isinstance(settings, EOfficeSourceSettings):
-        return cls(  # type: ignore[no-any-return]
+        return cls(
             settings.name,
             str(settings.base_url),
             settings.username,
@@ -142,9 +142,9 @@ def build_source(cfg: Config, maps: Mappings, name: str) -> Source:
             overlap_days=settings.overlap_days,
         )
     if isinstance(settings, EdxmlSourceSettings):
-        return cls(settings.name, cfg.path(settings.folder), max_bytes=settings.max_bytes)  # type: ignore[no-any-return]
+        return cls(settings.name, cfg.path(settings.folder), max_bytes=settings.max_bytes)
     assert isinstance(settings, MailSourceSettings)
-    return cls(  # type: ignore[no-any-return]
+    return cls(
         settings.name,
         settings.host,
         settings.port,
@@ -165,7 +165,7 @@ def build_portal(cfg: Config, maps: Mappings) -> Portal:
         **maps.recipes[settings.recipe],
         "status_values": {s.portal_label: s.portal_value for s in maps.statuses},
     }
-    return cls(str(settings.base_url), settings.username, cfg.secret(settings.password_env), recipe)  # type: ignore[no-any-return]
+    return cls(str(settings.base_url), settings.username, cfg.secret(settings.password_env), recipe)
 
 
 def build_notifier(cfg: Config) -> Notifier | None:
@@ -174,7 +174,7 @@ def build_notifier(cfg: Config) -> Notifier | None:
     if settings is None:
         return None
     cls = _adapter("smtp", "smtp")
-    return cls(  # type: ignore[no-any-return]
+    return cls(
         settings.host,
         settings.port,
         sender=str(settings.sender),

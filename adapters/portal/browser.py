@@ -23,7 +23,7 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PlaywrightResponse
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -167,7 +167,7 @@ class BrowserPortal:
                 att = update.report_file
                 page.set_input_files(
                     self._field(page_r, file_name),
-                    files=[{"name": att.name, "mimeType": att.media_type, "buffer": att.data}],
+                    files=[FilePayload(name=att.name, mimeType=att.media_type, buffer=att.data)],
                 )
             html, url = self._press(page, page_r, ref)
             task_r = self.recipe.task
@@ -318,7 +318,7 @@ class BrowserPortal:
                         f"({page_r.title.lower()})."
                     )
                 self._login()
-                page.context.add_cookies((self._state or {}).get("cookies", []))
+                page.context.add_cookies(list(self._state.get("cookies") or []) if self._state else [])
                 continue
             self._check(page_r, response, url)
             if page_r.form:

@@ -307,7 +307,8 @@ def _same_path(url: str, other: str) -> bool:
 
 def _urlencoded(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """application/x-www-form-urlencoded, fields in document order, repeated names kept."""
-    body = str(httpx.QueryParams(pairs)).encode()
+    params: list[tuple[str, str | int | float | bool | None]] = list(pairs)
+    body = str(httpx.QueryParams(params)).encode()
     return {"content": body, "headers": {"Content-Type": "application/x-www-form-urlencoded"}}
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from connector.domain import UnitRef
 from connector.normalise.deadline import find_deadline
 from connector.normalise.draft import Draft, TaskDraft
 from connector.normalise.unit_lists import parse_units, starts_unit
@@ -257,11 +258,10 @@ def _emit(
     made = []
     summary = sentence.strip()
     for lead in lead_units:
-        seen = {lead.ref.name}
         task = TaskDraft(
             summary=summary,
             leads=[lead.ref],
-            cooperating=[c.ref for c in coop if c.ref.name not in seen and not seen.add(c.ref.name)],
+            cooperating=_distinct([c.ref for c in coop], besides=lead.ref.name),
             deadline=dl.on,
             deadline_time=dl.at,
             deadline_text=dl.text,
@@ -274,6 +274,17 @@ def _emit(
         draft.tasks.append(task)
         made.append(task)
     return made
+
+
+def _distinct(units: list[UnitRef], *, besides: str) -> list[UnitRef]:
+    """`units` without repeats and without the lead itself, in order."""
+    seen = {besides}
+    out = []
+    for unit in units:
+        if unit.name not in seen:
+            seen.add(unit.name)
+            out.append(unit)
+    return out
 
 
 def _concerns(draft: Draft, lead: Found, coop: list[Found]) -> bool:

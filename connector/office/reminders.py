@@ -28,7 +28,7 @@ from connector.office.notify import claim, maybe_delivered, settle, warn_uncerta
 from connector.ports import Notifier
 from connector.register.queries import finish_run, log_event, start_run, task_facts
 from connector.register.tables import Document, Task
-from connector.runtime.job import JobContext, JobResult
+from connector.runtime.job import JobContext, JobResult, Outcome
 from connector.status import derive_status
 
 JOB = "remind"
@@ -116,7 +116,7 @@ def run_reminders(ctx: JobContext, *, notifier: Notifier | None = None) -> JobRe
         counts["tasks"] += len(items)
         counts[_remind_unit(ctx, run_id, notifier, today, code, items)] += 1
     failed = counts["failed"]
-    outcome = "ok" if not failed else ("partial" if counts["sent"] else "failed")
+    outcome: Outcome = "ok" if not failed else ("partial" if counts["sent"] else "failed")
     message = (
         f"Nhắc việc ngày {today:%d/%m/%Y}: đã gửi {counts['sent']} thư ({counts['tasks']} nhiệm vụ, "
         f"{counts['units']} đơn vị); {counts['already_sent']} đơn vị đã được nhắc trong ngày; "

@@ -129,7 +129,7 @@ def task_counts(session: Session, today: date) -> dict[str, int]:
     Secret documents have no tasks in the register at all (DESIGN §7).
     """
     stmt = (  # only the four facts a status is derived from: whole rows cost ten times more
-        select(Task.deadline, Task.started_on, Task.completed_on, Task.blocked_reason)
+        select(col(Task.deadline), col(Task.started_on), col(Task.completed_on), col(Task.blocked_reason))
         .join(Document, col(Task.document_id) == Document.id)
         .where(Task.concerns_us == True, Document.state == "registered")  # noqa: E712 (SQL)
     )
@@ -159,9 +159,9 @@ def find_documents(session: Session, ref: str) -> list[Document]:
     digits = ref.removeprefix("#")
     if digits.isdigit():
         task = session.get(Task, int(digits))
-        doc = session.get(Document, task.document_id) if task else None
-        if doc is not None:
-            found.setdefault(doc.id or 0, doc)
+        owner = session.get(Document, task.document_id) if task else None
+        if owner is not None:
+            found.setdefault(owner.id or 0, owner)
     return list(found.values())
 
 

@@ -154,7 +154,7 @@ def _on_signals(stop: threading.Event) -> dict[int, Any]:
         get_logger("connector.service").info("service_stopping", signal=signal.Signals(signum).name)
         stop.set()
 
-    previous = {}
+    previous: dict[int, Any] = {}
     for sig in (signal.SIGTERM, signal.SIGINT):
         previous[sig] = signal.getsignal(sig)
         signal.signal(sig, handle)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from connector import clock
 from connector.config import Profile
@@ -82,9 +82,8 @@ def reconcile(register: Register, portal: Portal, maps: Mappings, profile: Profi
     with register.write() as s:
         run = start_run(s, "reconcile")
         report.run_id = run.id
-        rows = s.exec(
-            select(Task, Document).where(Task.document_id == Document.id).order_by(Task.id, Task.seq)
-        )
+        stmt = select(Task, Document).where(Task.document_id == Document.id)
+        rows = s.exec(stmt.order_by(col(Task.id), col(Task.seq)))
         pairs = [(t, d) for t, d in rows if not d.secrecy and d.state != "secret_notice"]
         for task, _doc in pairs:  # refs already set and still on the portal stay
             if task.portal_ref in on_portal:

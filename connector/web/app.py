@@ -20,6 +20,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import col
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -108,7 +109,7 @@ def create_app(
             doc = s.get(Document, doc_id)
             if doc is None:
                 raise StarletteHTTPException(404)
-            tasks = list(s.exec(_by_doc(Task, doc_id).order_by(Task.seq)))  # type: ignore[arg-type]
+            tasks = list(s.exec(_by_doc(Task, doc_id).order_by(col(Task.seq))))
             revisions = list(s.exec(_by_doc(DocumentRevision, doc_id)))
             routes = list(s.exec(_by_doc(IntakeItem, doc_id)))
             reviews = queries.document_reviews(s, doc_id)

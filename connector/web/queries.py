@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
 from sqlalchemy import func
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, or_, select
 
 from connector.register.queries import task_facts
@@ -71,10 +72,11 @@ def task_rows(session: Session, f: RegisterFilter, today: date) -> tuple[list[Ta
         )
     if f.overdue:  # (derive_status's "quá hạn", in SQL: not done and the deadline day has passed)
         stmt = stmt.where(
-            col(Task.completed_on).is_(None), col(Task.deadline).is_not(None), Task.deadline < today
-        )  # type: ignore[operator]
+            col(Task.completed_on).is_(None), col(Task.deadline).is_not(None), col(Task.deadline) < today
+        )
     stmt = stmt.order_by(col(Document.received_on).desc(), col(Document.id).desc(), col(Task.seq))
-    stmt = stmt.options(defer(Document.normalised))  # (the whole parsed text: most of the cost per row)
+    # (the whole parsed text is most of the cost per row)
+    stmt = stmt.options(defer(cast(QueryableAttribute[Any], Document.normalised)))
     start = (max(f.page, 1) - 1) * PAGE_SIZE
     if not f.status:  # no filter on the derived status itself: the database pages
         total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()

@@ -112,7 +112,7 @@ def _find_header(
     best: tuple[int, tuple[int, ...], dict[int, str], dict[str, str]] | None = None
     limit = min(xmap.header_search_rows, len(grid))
     for r in range(limit):
-        options = [((r,), _labels(grid[r], None))]
+        options: list[tuple[tuple[int, ...], list[list[str]]]] = [((r,), _labels(grid[r], None))]
         if r + 1 < len(grid):
             options.append(((r, r + 1), _labels(grid[r], grid[r + 1])))
         for rows, labels in options:

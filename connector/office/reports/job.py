@@ -13,12 +13,14 @@ rename, a crash or restart never leaves a half report nor makes a second one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from connector.clock import TZ
 from connector.errors import to_message
 from connector.office.reports.make import job_path, make_report
 from connector.office.reports.periods import KIND_LABELS, due_within
 from connector.register.queries import finish_run, log_event, start_run
-from connector.runtime.job import JobContext, JobResult
+from connector.runtime.job import JobContext, JobResult, Outcome
 
 JOB = "report"
 CATCH_UP_DAYS = 7
@@ -83,14 +85,20 @@ def run_due_reports(ctx: JobContext) -> JobResult:
             f"Báo cáo định kỳ ngày {today:%d/%m/%Y}: lập {counts['written']}, đã có từ trước "
             f"{counts['already_made']}, lỗi {counts['failed']}." + ("\n" + "\n".join(lines) if lines else "")
         )
-    outcome = "ok" if not counts["failed"] else ("partial" if counts["written"] else "failed")
+    outcome: Outcome = "ok" if not counts["failed"] else ("partial" if counts["written"] else "failed")
     with ctx.register.write() as s:
         finish_run(s, run_id, outcome=outcome, message=message, counts=counts)
     return JobResult(outcome, counts, message, run_id)
 
 
 def _event(
-    ctx: JobContext, run_id: int, kind: str, message: str, detail: dict[str, object], *, level: str = "info"
+    ctx: JobContext,
+    run_id: int,
+    kind: str,
+    message: str,
+    detail: Mapping[str, object],
+    *,
+    level: str = "info",
 ) -> None:
     with ctx.register.write() as s:
         log_event(s, kind=kind, run_id=run_id, message=message, detail=detail, level=level)
