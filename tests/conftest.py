@@ -67,7 +67,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'register.sqlite3'}"
         return
-    server: str = request.getfixturevalue("pg_server")
+    yield request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+def pg_database(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database on the suite's PostgreSQL server, dropped afterwards."""
+    server = pg_server
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -209,7 +209,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Run the parts that exist against bundled data in a throw-away workspace."""
     from connector.cli.demo import run_demo
 
-    return run_demo(once=args.once, workdir=args.workdir)
+    return run_demo(once=args.once, workdir=args.workdir, database_url=args.database_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -302,6 +302,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="chạy thử với dữ liệu mẫu kèm theo")
     p.add_argument("--once", action="store_true", help="chạy một vòng, in tóm tắt rồi thoát")
     p.add_argument("--workdir", type=Path, default=None, help="thư mục làm việc của bản chạy thử")
+    p.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="sổ theo dõi trên PostgreSQL (postgresql+psycopg://…) thay cho tệp SQLite của bản chạy thử",
+    )
     p.set_defaults(func=cmd_demo)
     return parser
 

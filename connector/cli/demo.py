@@ -43,6 +43,7 @@ class DemoSite:
     smtp: tuple[str, int] | None = None
     web_port: int = 8765
     web_password: str = ""
+    database_url: str | None = None
 
 
 def config_text(urls: dict[str, str], users: dict[str, str], site: DemoSite | None = None) -> str:
@@ -94,6 +95,11 @@ admin_email = "quantri@so-nong-nghiep.example.vn"
 """
     from argon2 import PasswordHasher
 
+    if site.database_url:
+        text += f"""
+[database]
+url = "{site.database_url}"
+"""
     text += f"""
 [scheduler]
 push_interval_minutes = 1
@@ -111,13 +117,17 @@ password_hash = "{PasswordHasher().hash(site.web_password)}"
     return text
 
 
-def run_demo(*, once: bool, workdir: Path | None = None) -> int:
-    """Run the demo; with `once`, every job once and a summary, else the service until Ctrl+C."""
+def run_demo(*, once: bool, workdir: Path | None = None, database_url: str | None = None) -> int:
+    """Run the demo; with `once`, every job once and a summary, else the service until Ctrl+C.
+
+    `database_url` puts the register on that database (PostgreSQL) instead of the workspace's file.
+    """
     work = (workdir or Path.cwd() / "demo-data").resolve()
     work.mkdir(parents=True, exist_ok=True)
     print(f"Thư mục chạy thử: {work}")
     with ExitStack() as stack:
         site = _start_site(stack, work)
+        site.database_url = database_url
         config_file = _write_config(work, site)
         cfg = load(config_file, environ={})
         log.configure(level="INFO", file=cfg.log_file)  # details to the JSON log; the terminal gets the lines

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from connector.calendar import WorkingCalendar
@@ -19,11 +20,19 @@ from connector.register.tables import Document, IntakeItem
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_once_runs_every_part_and_stores_nothing_twice(tmp_path: Path, cal: WorkingCalendar) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgres"])
+def test_demo_once_runs_every_part_and_stores_nothing_twice(
+    tmp_path: Path, cal: WorkingCalendar, database: str, request: pytest.FixtureRequest
+) -> None:
     work = tmp_path / "demo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONNECTOR_")}
+    url = f"sqlite:///{work / 'data' / 'register.sqlite3'}"
+    extra: list[str] = []
+    if database == "postgres":  # `connector demo --database-url`: the whole service on PostgreSQL
+        url = request.getfixturevalue("pg_database")
+        extra = ["--database-url", url]
     result = subprocess.run(
-        [sys.executable, "-m", "connector.cli", "demo", "--once", "--workdir", str(work)],
+        [sys.executable, "-m", "connector.cli", "demo", "--once", "--workdir", str(work), *extra],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -42,7 +51,7 @@ def test_demo_once_runs_every_part_and_stores_nothing_twice(tmp_path: Path, cal:
     assert "Traceback" not in out + result.stderr
     stored = int(re.search(r"Văn bản trong sổ theo dõi: (\d+)", out).group(1))  # type: ignore[union-attr]
 
-    register = open_register(f"sqlite:///{work / 'data' / 'register.sqlite3'}")
+    register = open_register(url)
     try:
         with register.read() as s:
             documents = s.exec(select(Document)).all()
