@@ -14,7 +14,7 @@ from typing import Any
 
 from connector.config import Config, EdxmlSourceSettings, EOfficeSourceSettings, MailSourceSettings
 from connector.domain import RawDocument
-from connector.errors import BadDocumentError, ConfigError, Problem
+from connector.errors import BadDocumentError, ConfigError, MappingError, Problem
 from connector.mappings import Mappings
 from connector.ports import Notifier, Portal, Source, TextReader
 
@@ -31,6 +31,11 @@ READERS: dict[str, str] = {
 }
 """The readers of the file route (`connector parse FILE`) and of every attachment's text."""
 MAX_FILE_BYTES = 30 * 1024 * 1024
+RECIPE_CHECKS: dict[str, str] = {
+    "eoffice": "adapters.eoffice:check_recipe",
+    "portal": "adapters.portal.recipe:check_recipe",
+}
+"""For each adapter that reads a recipe in mappings/, the function that validates one."""
 
 
 class ConfiguredAdapters:
@@ -101,6 +106,30 @@ def installed(kind: str) -> bool:
         return False
 
 
+def check_recipes(cfg: Config, maps: Mappings) -> list[Problem]:
+    """Every problem of every recipe the config uses, checked by the adapter that will read it."""
+    used: list[tuple[str, str]] = [
+        (s.type, s.recipe) for s in cfg.settings.source if isinstance(s, EOfficeSourceSettings)
+    ]
+    if cfg.settings.portal is not None and cfg.settings.portal.enabled:
+        used.append(("portal", cfg.settings.portal.recipe))
+    problems: list[Problem] = []
+    for kind, name in dict.fromkeys(used):
+        if name not in maps.recipes or kind not in RECIPE_CHECKS:
+            continue  # (a missing recipe file is reported by the config's cross-checks)
+        recipe = _with_statuses(maps, maps.recipes[name]) if kind == "portal" else maps.recipes[name]
+        try:
+            load_object(RECIPE_CHECKS[kind])(recipe)
+        except MappingError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def _with_statuses(maps: Mappings, recipe: dict[str, Any]) -> dict[str, Any]:
+    """A portal recipe with the status option values of mappings/statuses.toml merged in."""
+    return {**recipe, "status_values": {s.portal_label: s.portal_value for s in maps.statuses}}
+
+
 def load_object(dotted: str) -> Any:
     """Import `package.module:attribute` lazily."""
     module, _, attr = dotted.partition(":")
@@ -161,10 +190,7 @@ def build_portal(cfg: Config, maps: Mappings) -> Portal:
     if settings is None:
         raise ConfigError([Problem("config.toml", "portal", "(không có)", "một bảng [portal]")])
     cls = _adapter("portal", "portal")
-    recipe = {
-        **maps.recipes[settings.recipe],
-        "status_values": {s.portal_label: s.portal_value for s in maps.statuses},
-    }
+    recipe = _with_statuses(maps, maps.recipes[settings.recipe])
     return cls(str(settings.base_url), settings.username, cfg.secret(settings.password_env), recipe)
 
 

@@ -189,6 +189,11 @@ class Recipe:
         return day.strftime(self.date_format) if day else ""
 
 
+def check_recipe(recipe: Mapping[str, Any]) -> None:
+    """Raise `MappingError` listing every problem of a portal recipe (for `connector check`)."""
+    Recipe.from_mapping(recipe)
+
+
 def load_recipe(directory: Path) -> dict[str, Any]:
     """`portal.toml` with the status option values of `statuses.toml` merged in (label → value)."""
     with (directory / "portal.toml").open("rb") as fh:

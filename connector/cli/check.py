@@ -15,6 +15,7 @@ from connector.config import Config, load
 from connector.errors import ConfigError, ConnectorError, MappingError, Problem, to_message
 from connector.log import redact_text
 from connector.mappings import Mappings, load_all
+from connector.service import check_recipes
 
 
 def run_check(config_path: Path) -> int:
@@ -39,6 +40,7 @@ def run_check(config_path: Path) -> int:
     problems.extend(p for p in _check_excel_map(mappings_dir) if p not in problems)  # a syntax error: once
     if cfg and maps:
         problems.extend(_cross_checks(cfg, maps, str(config_path)))
+        problems.extend(check_recipes(cfg, maps))
     register_line = _check_register(cfg) if cfg else None
 
     if problems:

@@ -86,6 +86,24 @@ def test_check_ok_then_every_problem(workspace: Path) -> None:
     assert "Traceback" not in bad.stderr
 
 
+def test_check_validates_the_recipes_the_config_uses(workspace: Path) -> None:
+    """A recipe that cannot work is an error of `connector check`, named by its file and key."""
+    eoffice = workspace / "mappings" / "eoffice.toml"
+    eoffice.write_text(
+        eoffice.read_text(encoding="utf-8").replace(
+            'url = "/vbden/chi-tiet?id={ref}"', 'url = "/vbden/chi-tiet"'
+        )
+    )
+    portal = workspace / "mappings" / "portal.toml"
+    text = portal.read_text(encoding="utf-8")
+    portal.write_text(text.replace("[pages.list]", "[pages.danh-sach]", 1), encoding="utf-8")
+    bad = run("check", cwd=workspace, env=ENV_OK)
+    assert bad.returncode == 1, bad.stdout
+    assert "detail.url" in bad.stderr and "{ref}" in bad.stderr
+    assert "pages.list" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
 def test_check_reads_the_mappings_folder_a_broken_config_names(workspace: Path) -> None:
     """A config with one bad value still has its own mappings folder checked, not ./mappings."""
     (workspace / "mappings").rename(workspace / "anh-xa")
