@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def generate(n: int) -> list[str]:
     """N directive texts: corpus documents with a fresh number and day each."""
-    base = [decode_text(p.read_bytes()) for p in sorted((ROOT / "tests/unit/normalise/corpus").glob("*.txt"))]
+    base = [decode_text(p.read_bytes()) for p in sorted((ROOT / "tests/corpus/hand").glob("*.txt"))]
     rng = random.Random(7)
     out = []
     for i in range(n):

@@ -12,7 +12,7 @@ from connector.calendar import WorkingCalendar
 from connector.config import ReportRule
 from connector.errors import UserError
 from connector.office.reports.periods import Kind, default_period, due_today, parse_period, rule_for
-from tests.reports.conftest import make_config
+from tests.office.reports.conftest import make_config
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from connector.register.tables import Document, DocumentRevision, Event, IntakeI
 from connector.service import ConfiguredAdapters
 from connector.sync.rerun import RerunResult, rerun_document
 from tests.simulated import cli
-from tests.synclog.conftest import BROKEN, Site
+from tests.synced import BROKEN, Site
 
 
 def _rerun(site: Site, ref: str) -> RerunResult:

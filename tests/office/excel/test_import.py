@@ -21,7 +21,7 @@ from connector.register.queries import task_facts
 from connector.register.tables import Document, Event, IntakeItem, ReviewItem, SyncRun, Task
 from connector.status import derive_status
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "fixtures" / "excel" / "so-theo-doi-2024.xlsx"
 
 

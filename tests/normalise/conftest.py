@@ -7,7 +7,7 @@ from pathlib import Path
 
 from connector.domain import RawDocument
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 OUR_UNITS = frozenset({"SNNPTNT", "SNNMT_KT", "SNNMT"})
 
 

@@ -20,7 +20,7 @@ from connector.normalise import normalise
 
 from .conftest import OUR_UNITS, raw
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "hand"
 FIELDS = (
     "number",
     "issuer_code",

@@ -1,8 +1,8 @@
-"""Writes the generated part of the golden corpus (tests/unit/normalise/corpus/1NN-*.txt + .expected.json).
+"""Writes the generated part of the golden corpus (tests/corpus/hand/1NN-*.txt + .expected.json).
 
 The expected values come from the generator's own choices (which units, which deadline phrase,
 which stamp), never from the normaliser's output. Run once; the files are checked in and
-reviewed like code: `.venv/bin/python tests/unit/normalise/make_corpus.py`.
+reviewed like code: `.venv/bin/python tests/normalise/make_corpus.py`.
 The hand-written documents (0NN-*) are not touched.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-OUT = Path(__file__).parent / "corpus"
+OUT = Path(__file__).resolve().parents[1] / "corpus" / "hand"
 
 
 @dataclass

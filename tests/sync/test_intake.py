@@ -90,7 +90,7 @@ def test_sync_source_reports_progress_per_document(tmp_path: Path) -> None:
     profile = Profile.model_validate(
         tomllib.loads((ROOT / "mappings/profiles/nong-nghiep-2022.toml").read_text(encoding="utf-8"))
     )
-    text = decode_text(sorted((ROOT / "tests/unit/normalise/corpus").glob("*.txt"))[0].read_bytes())
+    text = decode_text(sorted((ROOT / "tests/corpus/hand").glob("*.txt"))[0].read_bytes())
     at = datetime(2025, 1, 2, tzinfo=UTC)
     docs = [
         RawDocument("fake", str(i), at, text, sha256=RawDocument.fingerprint(f"{i}".encode()))

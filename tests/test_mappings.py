@@ -50,7 +50,7 @@ def test_issuer_origin(maps: Mappings) -> None:
 
 
 def test_broken_mappings_all_problems_with_lines(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[2] / "mappings"
+    root = Path(__file__).resolve().parents[1] / "mappings"
     for f in root.glob("*.toml"):
         (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
     units = (tmp_path / "units.toml").read_text(encoding="utf-8")
@@ -79,7 +79,7 @@ def test_broken_mappings_all_problems_with_lines(tmp_path: Path) -> None:
 
 
 def test_duplicate_unit_code(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[2] / "mappings"
+    root = Path(__file__).resolve().parents[1] / "mappings"
     for f in root.glob("*.toml"):
         (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
     with (tmp_path / "units.toml").open("a", encoding="utf-8") as fh:

@@ -18,7 +18,7 @@ from connector.register.db import Register
 from connector.register.tables import Document, Task
 from connector.sync.intake import sync_source
 
-CORPUS = Path(__file__).resolve().parents[1] / "unit" / "normalise" / "corpus"
+CORPUS = Path(__file__).resolve().parents[3] / "tests" / "corpus" / "hand"
 
 
 def _raw(ref: str, corpus: str, handling_lead: str, version: str = "1") -> RawDocument:

@@ -17,9 +17,9 @@ from connector.clock import today
 from connector.mappings import Mappings
 from connector.register.db import Register, open_register
 from connector.register.tables import Event, SyncRun
-from tests.reports.conftest import LEFT_OUT, LISTED, make_config, seed
+from tests.office.reports.conftest import LEFT_OUT, LISTED, make_config, seed
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_run_report_writes_default_path_and_logs_a_run(

@@ -14,7 +14,7 @@ from connector.mappings import Mappings
 from connector.office.reports.make import Written, make_report
 from connector.office.reports.periods import parse_period, rule_for
 from connector.register.db import Register
-from tests.reports.conftest import TODAY, make_config
+from tests.office.reports.conftest import TODAY, make_config
 
 HEADERS = [
     "Số TT", "Văn bản chỉ đạo", "Ngày ban hành", "Cơ quan đề nghị", "Nội dung chỉ đạo",
@@ -181,7 +181,7 @@ def test_empty_period_and_replacing_a_file_leave_no_temporary_file(
 def test_same_rows_from_sqlite_and_postgres(db_url: str, maps: Mappings, tmp_path: Path) -> None:
     from connector.office.reports.rows import select_rows
     from connector.register.db import open_register
-    from tests.reports.conftest import LEFT_OUT, LISTED, seed
+    from tests.office.reports.conftest import LEFT_OUT, LISTED, seed
 
     register = open_register(db_url, busy_timeout=5)
     try:

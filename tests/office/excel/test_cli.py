@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from tests.e2e.test_cli import run
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "fixtures" / "excel" / "so-theo-doi-2024.xlsx"
 
 

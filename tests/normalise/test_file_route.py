@@ -18,7 +18,7 @@ from connector.normalise import normalise
 
 from .conftest import OUR_UNITS
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "hand"
 ENCODED = [
     p
     for p in sorted(CORPUS.glob("0*.txt"))

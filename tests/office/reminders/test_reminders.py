@@ -18,7 +18,7 @@ from connector.office.notify import ADMIN, alert_admin
 from connector.office.reminders import run_reminders
 from connector.register.db import Register
 from connector.register.tables import Document, Event, ReminderSent, SyncRun, Task
-from tests.reminders.conftest import MakeCtx, SmtpServer, free_port
+from tests.office.reminders.conftest import MakeCtx, SmtpServer, free_port
 
 FRIDAY = datetime(2026, 8, 28, 7, 30)
 THURSDAY = datetime(2026, 9, 3, 7, 30)

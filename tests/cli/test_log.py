@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from connector.clock import TZ, now
 from connector.register.tables import Document, Event, OutboxItem, ReviewItem, SyncRun, Task
 from tests.simulated import cli
-from tests.synclog.conftest import BROKEN, Site
+from tests.synced import BROKEN, Site
 
 
 def _json_lines(text: str) -> list[dict[str, Any]]:

@@ -7,15 +7,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from connector.register.db import open_register
 from connector.register.tables import Document, SyncRun
-from tests.simulated import Sites, clean_env, cli, command, simulators, write_workspace
+from tests.simulated import Sites, clean_env, cli, command, write_workspace
 
 DEADLINE = 90.0
 SCHEDULE = """
@@ -29,12 +27,6 @@ reports_at = "23:59:00"
 [web]
 enabled = false
 """
-
-
-@pytest.fixture
-def sites() -> Iterator[Sites]:
-    with simulators() as s:
-        yield s
 
 
 def _finished(url: str) -> set[str]:

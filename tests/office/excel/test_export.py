@@ -21,7 +21,7 @@ from connector.office.excel.settings import ExcelMap, load_excel_map
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, Task
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "fixtures" / "excel" / "so-theo-doi-2024.xlsx"
 HEADERS = [
     "Số hiệu", "Cơ quan ban hành", "Trích yếu", "Ngày ban hành", "Ngày nhận", "Tóm tắt nhiệm vụ",

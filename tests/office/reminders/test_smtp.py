@@ -13,7 +13,7 @@ from connector.config import Config, Profile, Settings, SmtpSettings
 from connector.domain import Message
 from connector.errors import ConnectorError, NotifierRejectedError, NotifierUnavailableError, is_transient
 from connector.service import build_notifier
-from tests.reminders.conftest import PASSWORD, USER, Inbox, SmtpServer, free_port
+from tests.office.reminders.conftest import PASSWORD, USER, Inbox, SmtpServer, free_port
 
 SUBJECT = "[Nhắc việc] Phòng Kế hoạch - Tài chính: 1 nhiệm vụ quá hạn"
 TEXT = "Kính gửi: Phòng Kế hoạch - Tài chính\nĐề nghị khẩn trương thực hiện.\n"

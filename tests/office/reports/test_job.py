@@ -17,7 +17,7 @@ from connector.register.db import Register
 from connector.register.tables import Event, SyncRun
 from connector.runtime.job import JobContext
 from connector.service import ConfiguredAdapters
-from tests.reports.conftest import make_config
+from tests.office.reports.conftest import make_config
 
 
 def ctx_at(

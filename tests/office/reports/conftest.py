@@ -19,7 +19,7 @@ from connector.config import Config, Profile, Settings
 from connector.register.db import Register, open_register
 from connector.register.tables import Document, Task
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 AT = datetime(2026, 11, 1, 8, 0, tzinfo=TZ)
 TODAY = date(2026, 11, 23)
 
