@@ -61,7 +61,7 @@ def build_source(cfg: Config, maps: Mappings, name: str) -> Source:
             str(settings.base_url),
             settings.username,
             cfg.secret(settings.password_env),
-            maps.recipes[settings.recipe],
+            {**maps.recipes[settings.recipe], "_file": str(cfg.mappings_dir / f"{settings.recipe}.toml")},
             overlap_days=settings.overlap_days,
         )
     if isinstance(settings, EdxmlSourceSettings):
@@ -86,6 +86,7 @@ def build_portal(cfg: Config, maps: Mappings) -> Portal:
     cls = _adapter("portal", "portal")
     recipe = {
         **maps.recipes[settings.recipe],
+        "_file": str(cfg.mappings_dir / f"{settings.recipe}.toml"),
         "status_values": {s.portal_label: s.portal_value for s in maps.statuses},
     }
     return cls(str(settings.base_url), settings.username, cfg.secret(settings.password_env), recipe)  # type: ignore[no-any-return]

@@ -15,6 +15,7 @@ sign-in and page loads), `listing` (paging), `check` (`connector check` and `che
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ def load_recipe(path: Path) -> dict[str, Any]:
     The status file is looked for beside the recipe, then one folder up (mappings/examples/)."""
     with path.open("rb") as fh:
         data: dict[str, Any] = tomllib.load(fh)
-    data["_file"] = str(path)
+    data["_file"] = _shown(path)
     source = data.get("site", {}).get("status_values")
     if isinstance(source, str) and "status_values" not in data:
         for folder in (path.parent, path.parent.parent):
@@ -41,3 +42,9 @@ def load_recipe(path: Path) -> dict[str, Any]:
                 data["status_values"] = {s["portal_label"]: s["portal_value"] for s in statuses.get("status", [])}
                 break
     return data
+
+
+def _shown(path: Path) -> str:
+    """The recipe's name as an admin would type it: relative to the working folder when inside it."""
+    relative = os.path.relpath(path.resolve())
+    return relative if not relative.startswith("..") else str(path)

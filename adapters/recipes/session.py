@@ -119,10 +119,10 @@ class Session:
         if self.is_login(str(response.url)):
             return True
         login = self.recipe.login
-        if login.kind == "form" and login.page.form and "html" in response.headers.get("content-type", ""):
-            return b"<form" in response.content and read.parse_doc(
-                login.page, response.content, str(response.url)
-            ).soup.select_one(login.page.form) is not None  # type: ignore[union-attr]
+        if login.kind == "form" and login.page.form and login.password.encode() in response.content:
+            soup = read.parse_doc(login.page, response.content, str(response.url)).soup
+            form = soup.select_one(login.page.form) if soup is not None else None
+            return form is not None and form.find(attrs={"name": login.password}) is not None
         return False
 
     def is_login(self, url: str) -> bool:
