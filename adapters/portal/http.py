@@ -181,7 +181,7 @@ class HttpPortal:
                                       f"«{v.excerpt(answer.text)}».")  # fmt: skip
         after, completed, _ = self._view(update.portal_ref)
         return self._checked(update, after, completed, before=current.status_label,
-                             message=read.message(page, answer, "success"))  # fmt: skip
+                             message=read.message(page, answer, "error"))  # fmt: skip  (the site's own words)
 
     def _send_json(self, page: Page, ref: str, payload: Any) -> read.Doc:
         url = v.fill(page.url, {"ref": ref})
