@@ -203,6 +203,12 @@ class BrowserPortal:
             if not read.succeeded(page_r, landing):
                 raise page_r.mismatch(f"pages.{page_r.key}.success", "dấu hiệu thành công", landing.excerpt_source(), url)
 
+    def open_page(self, key: str, ref: str) -> read.Doc:
+        """One page of the recipe, loaded and waited for as the recipe says; nothing is pressed."""
+        page_r = self.recipe.pages[key]
+        with self._context("check", ref) as page:
+            return self._doc(page, page_r, self._abs(v.fill(page_r.url, {"ref": ref})))
+
     # -- steps ----------------------------------------------------------------------------------
 
     def _task(self, page: Page, ref: str) -> tuple[PortalTask, str, RecipePage]:

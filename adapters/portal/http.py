@@ -145,6 +145,10 @@ class HttpPortal:
         if not read.succeeded(page, landing):
             raise page.mismatch(f"pages.{page.key}.success", "dấu hiệu thành công", landing.excerpt_source(), landing.url)
 
+    def browser_page(self, key: str, ref: str) -> read.Doc:
+        """One page of the recipe opened in Chromium and waited for, read-only (`check --live`)."""
+        return self._via_browser().open_page(key, ref)
+
     # -- steps ----------------------------------------------------------------------------------
 
     def _view(self, ref: str) -> tuple[PortalTask, str, read.Doc | None]:

@@ -305,7 +305,7 @@ def _login(c: _Check, raw: Mapping[str, Any], file: str) -> Login | None:
         file=file,
         engine=c.choice(raw, "engine", "login", ENGINES),
         url=c.text(raw, "url", "login", need=True) or "",
-        form=c.text(raw, "form", "login", need=kind == "form"),
+        form=c.text(raw, "form", "login", need=kind == "form" or raw.get("engine") == "browser"),
         submit=c.text(raw, "submit", "login"),
         error=c.text(raw, "error", "login"),
         wait=c.text(raw, "wait", "login"),
@@ -340,6 +340,8 @@ def _page(c: _Check, raw: Mapping[str, Any], key: str, file: str, needed: tuple[
     where = f"pages.{key}"
     c.known(raw, _PAGE, where)
     fmt = c.choice(raw, "format", where, FORMATS)
+    if raw.get("engine") == "browser" and (fmt == "json" or raw.get("body") is not None):
+        c.bad(f"{where}.engine", "browser", 'engine = "http" (trình duyệt chỉ đọc trang HTML và điền biểu mẫu)')
     url = c.text(raw, "url", where, need=True) or ""
     if key != "list" and "{ref}" not in url:
         c.bad(f"{where}.url", url, "một đường dẫn có {ref}")
