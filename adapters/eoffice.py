@@ -42,7 +42,8 @@ from zoneinfo import ZoneInfo
 from bs4 import Tag
 
 from adapters.http import retrying
-from adapters.recipes import listing, read, values as v
+from adapters.recipes import listing, read
+from adapters.recipes import values as v
 from adapters.recipes.session import Session
 from adapters.recipes.spec import DATE_FIELDS, NEEDS, Page, Recipe
 from connector.domain import Attachment, RawDocument
@@ -52,14 +53,39 @@ from connector.ports import Batch, Failure
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ATTACHMENT_BYTES = 20_000_000
 METADATA_KEYS = (
-    "number", "issuer", "issued_on", "received_on", "subject", "secrecy", "urgency", "due_on", "signer",
-    "doc_type", "arrival_no", "handling_lead", "handling_cooperating", "handling_officer", "handling_due",
-    "handling_note", "business_type", "replaces_ref",
-)  # fmt: skip
+    "number",
+    "issuer",
+    "issued_on",
+    "received_on",
+    "subject",
+    "secrecy",
+    "urgency",
+    "due_on",
+    "signer",
+    "doc_type",
+    "arrival_no",
+    "handling_lead",
+    "handling_cooperating",
+    "handling_officer",
+    "handling_due",
+    "handling_note",
+    "business_type",
+    "replaces_ref",
+)
 NOTICE_KEYS = frozenset(
-    {"number", "issuer", "issued_on", "received_on", "secrecy", "urgency", "doc_type", "arrival_no",
-     "business_type", "replaces_ref"}
-)  # fmt: skip
+    {
+        "number",
+        "issuer",
+        "issued_on",
+        "received_on",
+        "secrecy",
+        "urgency",
+        "doc_type",
+        "arrival_no",
+        "business_type",
+        "replaces_ref",
+    }
+)
 PAGE_FIELDS = frozenset({"body", "attachments"})
 
 
@@ -101,10 +127,15 @@ class EOfficeSource:
         self._overlap = timedelta(days=overlap_days)
         self._max_attachment = max_attachment_bytes
         self.session = Session(
-            self.recipe, self._base_url, username, password, timeout=timeout,
-            unavailable=SourceUnavailableError, auth_error=SourceAuthError,
+            self.recipe,
+            self._base_url,
+            username,
+            password,
+            timeout=timeout,
+            unavailable=SourceUnavailableError,
+            auth_error=SourceAuthError,
             retry=retrying(attempts=retry_attempts, initial=retry_initial, max_wait=retry_max_wait),
-        )  # fmt: skip
+        )
 
     def __repr__(self) -> str:
         return f"EOfficeSource(name={self.name!r}, base_url={self._base_url!r}, username={self._username!r})"
@@ -156,7 +187,9 @@ class EOfficeSource:
     def _open(self, page: Page, url: str, params: Mapping[str, str]) -> read.Doc:
         doc, status = self.session.get(page, url, params or None)
         if status >= 400:
-            raise page.mismatch(f"pages.{page.key}.url", f"trang trả về mã {status}", doc.excerpt_source(), doc.url)
+            raise page.mismatch(
+                f"pages.{page.key}.url", f"trang trả về mã {status}", doc.excerpt_source(), doc.url
+            )
         return doc
 
     def list_refs(self, since: date | None) -> dict[str, _Row]:
@@ -175,15 +208,25 @@ class EOfficeSource:
         return found
 
     def _row(self, page: Page, listed: listing.ListPage, block: read.Node, n: int) -> _Row:
-        values = read.record(self.recipe, page, block, listed.doc, listed.columns, strict=NEEDS["eoffice"]["list"][1])
+        values = read.record(
+            self.recipe, page, block, listed.doc, listed.columns, strict=NEEDS["eoffice"]["list"][1]
+        )
         if not values["ref"]:
-            raise page.mismatch(page.fields["ref"].where, f"dòng {n} không cho mã văn bản", v.text_of(block)
-                                if hasattr(block, "get_text") else json.dumps(block, ensure_ascii=False), listed.doc.url)  # fmt: skip
+            raise page.mismatch(
+                page.fields["ref"].where,
+                f"dòng {n} không cho mã văn bản",
+                v.text_of(block) if hasattr(block, "get_text") else json.dumps(block, ensure_ascii=False),
+                listed.doc.url,
+            )
         try:
             day = v.parse_date(values["received_on"], page.date_formats or self.recipe.date_formats)
         except ValueError:
-            raise page.mismatch(page.fields["received_on"].where, f"ô ngày đến ở dòng {n} không đúng định dạng",
-                                values["received_on"], listed.doc.url) from None  # fmt: skip
+            raise page.mismatch(
+                page.fields["received_on"].where,
+                f"ô ngày đến ở dòng {n} không đúng định dạng",
+                values["received_on"],
+                listed.doc.url,
+            ) from None
         return _Row(values["ref"], day)
 
     # -- one document ---------------------------------------------------------------------------
@@ -203,7 +246,9 @@ class EOfficeSource:
         for key in DATE_FIELDS["eoffice"]:
             if meta.get(key):
                 try:
-                    meta[key] = v.parse_date(meta[key], page.date_formats or self.recipe.date_formats).isoformat()
+                    meta[key] = v.parse_date(
+                        meta[key], page.date_formats or self.recipe.date_formats
+                    ).isoformat()
                 except ValueError:
                     raise BadDocumentError(
                         f"Văn bản mã {ref} trên {self.recipe.name}: ô «{self._label(key)}» có giá trị "
@@ -223,7 +268,7 @@ class EOfficeSource:
 
     def _label(self, key: str) -> str:
         for group in self._detail.pairs:
-            if key in group.fields and group.fields[key]:
+            if group.fields.get(key):
                 return group.fields[key][0]
         return key
 
@@ -277,7 +322,11 @@ def _fingerprint(meta: Mapping[str, str], body: str, files: tuple[Attachment, ..
     """The identity of one version of a document: its fields, text and files (not the page's HTML,
     whose tokens change on every visit)."""
     canon = json.dumps(
-        {"meta": dict(meta), "body": body, "files": [[f.name, RawDocument.fingerprint(f.data)] for f in files]},
+        {
+            "meta": dict(meta),
+            "body": body,
+            "files": [[f.name, RawDocument.fingerprint(f.data)] for f in files],
+        },
         ensure_ascii=False,
         sort_keys=True,
     )

@@ -28,13 +28,15 @@ from typing import Any, Self
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PlaywrightResponse
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from adapters.portal import tasks as tk
-from adapters.recipes import listing, read, values as v
+from adapters.recipes import listing
+from adapters.recipes import read as rd
+from adapters.recipes import values as v
 from adapters.recipes.forms import parse_form
 from adapters.recipes.spec import NEEDS, Recipe
 from adapters.recipes.spec import Page as RecipePage
@@ -129,13 +131,13 @@ class BrowserPortal:
         tasks: list[PortalTask] = []
         with self._context("list", "") as page:
 
-            def fetch(url: str, params: Mapping[str, str]) -> read.Doc:
+            def fetch(url: str, params: Mapping[str, str]) -> rd.Doc:
                 query = "&".join(f"{k}={v.fill('{x}', {'x': x})}" for k, x in params.items())
                 return self._doc(page, page_r, self._abs(url) + (f"?{query}" if query else ""))
 
             for listed in listing.walk(self.recipe, page_r, fetch):
                 for block in listed.items:
-                    found = read.record(self.recipe, page_r, block, listed.doc, listed.columns, strict=strict)
+                    found = rd.record(self.recipe, page_r, block, listed.doc, listed.columns, strict=strict)
                     tasks.append(tk.to_task(self.recipe, page_r, found, found["ref"], listed.doc.url))
         return iter(tasks)
 
@@ -145,7 +147,9 @@ class BrowserPortal:
         if page_r is None:
             found = next((t for t in self.list_tasks() if t.portal_ref == portal_ref), None)
             if found is None:
-                raise PortalRejectedError(f"{self.recipe.name} không có nhiệm vụ mã {portal_ref} trong danh sách.")
+                raise PortalRejectedError(
+                    f"{self.recipe.name} không có nhiệm vụ mã {portal_ref} trong danh sách."
+                )
             return found
         with self._context("read", portal_ref) as page:
             return self._task(page, portal_ref)[0]
@@ -159,8 +163,13 @@ class BrowserPortal:
             form = parse_form(page_r, doc.text, doc.url)
             values = tk.form_values(self.recipe, page_r, form, update)
             if tk.unchanged(form, values):
-                return Receipt(ref, update.status_label, datetime.now(TZ), sent=False,
-                               detail={"engine": self.engine, "reason": "unchanged"})  # fmt: skip
+                return Receipt(
+                    ref,
+                    update.status_label,
+                    datetime.now(TZ),
+                    sent=False,
+                    detail={"engine": self.engine, "reason": "unchanged"},
+                )
             status_name = page_r.inputs["status"]
             for name, value in values.items():
                 if name == status_name:
@@ -170,25 +179,37 @@ class BrowserPortal:
             file_name = tk.report_input(page_r, update)
             if file_name is not None and update.report_file is not None:
                 att = update.report_file
-                page.set_input_files(self._field(page_r, file_name),
-                                     files=[{"name": att.name, "mimeType": att.media_type, "buffer": att.data}])  # fmt: skip
+                payload: FilePayload = {"name": att.name, "mimeType": att.media_type, "buffer": att.data}
+                page.set_input_files(self._field(page_r, file_name), files=[payload])
             landing, url = self._press(page, page_r, ref)
             if page_r.after_submit is None and _same_path(url, v.fill(page_r.url, {"ref": ref})):
-                raise page_r.mismatch(f"pages.{page_r.key}.submit", f"nút «{page_r.submit}»",
-                                      landing.excerpt_source(), url,
-                                      extra="Sau khi gửi, Phần mềm không chuyển trang cũng không báo lỗi. ")  # fmt: skip
-            message = read.message(page_r, landing, "success")
-            if page_r.success is not None and not read.succeeded(page_r, landing):
-                raise page_r.mismatch(f"pages.{page_r.key}.success", "dấu hiệu thành công", landing.excerpt_source(), url)
+                raise page_r.mismatch(
+                    f"pages.{page_r.key}.submit",
+                    f"nút «{page_r.submit}»",
+                    landing.excerpt_source(),
+                    url,
+                    extra="Sau khi gửi, Phần mềm không chuyển trang cũng không báo lỗi. ",
+                )
+            message = rd.message(page_r, landing, "success")
+            if page_r.success is not None and not rd.succeeded(page_r, landing):
+                raise page_r.mismatch(
+                    f"pages.{page_r.key}.success", "dấu hiệu thành công", landing.excerpt_source(), url
+                )
             after, completed, task_page = self._task(page, ref)
             if not tk.shows(self.recipe, task_page, after, completed, update, url):
                 raise PortalRejectedError(
-                    f"Đã gửi cập nhật nhiệm vụ {ref} nhưng {self.recipe.name} vẫn hiển thị «{after.status_label}»; "
+                    f"Đã gửi cập nhật nhiệm vụ {ref} nhưng {self.recipe.name} vẫn hiển thị "
+                    f"«{after.status_label}»; "
                     "cần kiểm tra trực tiếp trên Phần mềm.",
                     hint="connector sync --dry-run",
                 )
-            return Receipt(ref, after.status_label, datetime.now(TZ), sent=True,
-                           detail={"engine": self.engine, "before": tk.before(page_r, form), "portal_message": message})  # fmt: skip
+            return Receipt(
+                ref,
+                after.status_label,
+                datetime.now(TZ),
+                sent=True,
+                detail={"engine": self.engine, "before": tk.before(page_r, form), "portal_message": message},
+            )
 
     def return_task(self, portal_ref: str, reason: str) -> None:
         """Send a task back with the clerk's reason (Điều 6.2); the form may appear after JavaScript runs."""
@@ -200,10 +221,12 @@ class BrowserPortal:
             parse_form(page_r, doc.text, doc.url)
             page.fill(self._field(page_r, page_r.inputs["reason"]), reason)
             landing, url = self._press(page, page_r, portal_ref)
-            if not read.succeeded(page_r, landing):
-                raise page_r.mismatch(f"pages.{page_r.key}.success", "dấu hiệu thành công", landing.excerpt_source(), url)
+            if not rd.succeeded(page_r, landing):
+                raise page_r.mismatch(
+                    f"pages.{page_r.key}.success", "dấu hiệu thành công", landing.excerpt_source(), url
+                )
 
-    def open_page(self, key: str, ref: str) -> read.Doc:
+    def open_page(self, key: str, ref: str) -> rd.Doc:
         """One page of the recipe, loaded and waited for as the recipe says; nothing is pressed."""
         page_r = self.recipe.pages[key]
         with self._context("check", ref) as page:
@@ -220,11 +243,12 @@ class BrowserPortal:
                 raise PortalRejectedError(f"{self.recipe.name} không có nhiệm vụ mã {ref} trong danh sách.")
             return listed, "", self.recipe.pages["list"]
         doc = self._doc(page, page_r, self._abs(v.fill(page_r.url, {"ref": ref})))
-        found = read.one(self.recipe, page_r, doc, strict=NEEDS["portal"]["task"][1])
+        found = rd.one(self.recipe, page_r, doc, strict=NEEDS["portal"]["task"][1])
         return tk.to_task(self.recipe, page_r, found, ref, doc.url), found.get("completed_on", ""), page_r
 
-    def _doc(self, page: Page, page_r: RecipePage, url: str) -> read.Doc:
-        return read.parse_doc(page_r, self._open(page, page_r, url), page.url)
+    def _doc(self, page: Page, page_r: RecipePage, url: str) -> rd.Doc:
+        return rd.parse_doc(page_r, self._open(page, page_r, url), page.url)
+
     @contextmanager
     def _context(self, action: str, ref: str) -> Iterator[Page]:
         """A fresh, traced browser context for one task; artifacts kept on failure, closed always."""
@@ -297,7 +321,9 @@ class BrowserPortal:
             page = context.new_page()
             self._check(page_r, page.goto(self._abs(page_r.url)), page_r.url)
             self._wait(page, page_r, page_r.wait or page_r.form, page_r.url)
-            parse_form(page_r, page.content(), page.url, {"username": login.username, "password": login.password})
+            parse_form(
+                page_r, page.content(), page.url, {"username": login.username, "password": login.password}
+            )
             page.fill(self._field(page_r, login.username), self._username)
             page.fill(self._field(page_r, login.password), self._password)
             button = self._field(page_r, page_r.submit) if page_r.submit else f"{page_r.form} [type=submit]"
@@ -307,15 +333,20 @@ class BrowserPortal:
             except PlaywrightTimeoutError:
                 pass
             if self._is_login(page.url):
-                doc = read.parse_doc(page_r, page.content(), page.url)
-                error = read.message(page_r, doc, "error")
+                doc = rd.parse_doc(page_r, page.content(), page.url)
+                error = rd.message(page_r, doc, "error")
                 if error:
                     raise PortalRejectedError(
                         f"{self.recipe.name} từ chối đăng nhập của tài khoản «{self._username}»: {error}",
                         hint="connector check",
                     )
-                raise page_r.mismatch("login.submit", f"nút «{button}»", doc.excerpt_source(), page.url,
-                                      extra="Sau khi đăng nhập, Phần mềm không chuyển trang. ")  # fmt: skip
+                raise page_r.mismatch(
+                    "login.submit",
+                    f"nút «{button}»",
+                    doc.excerpt_source(),
+                    page.url,
+                    extra="Sau khi đăng nhập, Phần mềm không chuyển trang. ",
+                )
             self._state = dict(context.storage_state())
         except PlaywrightError as exc:
             raise _translate(exc, "login") from None
@@ -330,10 +361,11 @@ class BrowserPortal:
                 self._state = None
                 if attempt == 2:
                     raise PortalUnavailableError(
-                        f"{self.recipe.name} trả về trang đăng nhập ngay sau khi đăng nhập lại ({page_r.title.lower()})."
+                        f"{self.recipe.name} trả về trang đăng nhập ngay sau khi đăng nhập lại "
+                        f"({page_r.title.lower()})."
                     )
                 self._login()
-                state = self._state or {}
+                state: dict[str, Any] = self._state or {}
                 page.context.add_cookies(state.get("cookies", []))
                 self._restore_storage(page, state)
                 continue
@@ -342,7 +374,9 @@ class BrowserPortal:
             if self._is_login(page.url):  # the page's script found the session gone and went to sign in
                 self._state = None
                 if attempt == 2:
-                    raise PortalUnavailableError(f"{self.recipe.name} đòi đăng nhập lại ({page_r.title.lower()}).")
+                    raise PortalUnavailableError(
+                        f"{self.recipe.name} đòi đăng nhập lại ({page_r.title.lower()})."
+                    )
                 self._login()
                 self._restore_storage(page, self._state or {})
                 continue
@@ -355,7 +389,10 @@ class BrowserPortal:
             items = {i["name"]: i["value"] for i in origin.get("localStorage", [])}
             if items:
                 page.goto(origin["origin"] + "/robots.txt")
-                page.evaluate("(items) => { for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v); }", items)
+                page.evaluate(
+                    "(items) => { for (const [k, v] of Object.entries(items)) localStorage.setItem(k, v); }",
+                    items,
+                )
 
     def _wait(self, page: Page, page_r: RecipePage, what: str | None, url: str) -> None:
         """Wait for what the recipe says shows the page is ready; a timeout is a mismatch."""
@@ -371,10 +408,16 @@ class BrowserPortal:
             else:
                 page.wait_for_selector(what, state="attached", timeout=limit)
         except PlaywrightTimeoutError:
-            had = read.parse_doc(page_r, page.content(), page.url).excerpt_source() if page_r.format == "html" else ""
-            raise page_r.mismatch(key, f"«{what}» không xuất hiện sau {limit / 1000:g} giây", had, url) from None
+            had = (
+                rd.parse_doc(page_r, page.content(), page.url).excerpt_source()
+                if page_r.format == "html"
+                else ""
+            )
+            raise page_r.mismatch(
+                key, f"«{what}» không xuất hiện sau {limit / 1000:g} giây", had, url
+            ) from None
 
-    def _press(self, page: Page, page_r: RecipePage, ref: str) -> tuple[read.Doc, str]:
+    def _press(self, page: Page, page_r: RecipePage, ref: str) -> tuple[rd.Doc, str]:
         """Press the recipe's submit button once and wait as `after_submit` says (a page load by default)."""
         button = self._field(page_r, str(page_r.submit)) if page_r.submit else f"{page_r.form} [type=submit]"
         after = page_r.after_submit
@@ -385,18 +428,26 @@ class BrowserPortal:
         else:
             page.click(button)
             response = None
-            self._wait(page, RecipePage(key=page_r.key, title=page_r.title, file=page_r.file, wait=after), after, page.url)
+            self._wait(
+                page,
+                RecipePage(key=page_r.key, title=page_r.title, file=page_r.file, wait=after),
+                after,
+                page.url,
+            )
         if self._is_login(page.url):
             self._state = None
             raise PortalUnavailableError(
-                f"Phiên đăng nhập {self.recipe.name} đã hết hạn khi gửi ({page_r.title.lower()}, nhiệm vụ {ref}); "
+                f"Phiên đăng nhập {self.recipe.name} đã hết hạn khi gửi "
+                f"({page_r.title.lower()}, nhiệm vụ {ref}); "
                 "Phần mềm chưa ghi nhận. Lần chạy sau sẽ đọc lại rồi mới gửi."
             )
         self._check(page_r, response, page.url)
-        doc = read.parse_doc(page_r, page.content(), page.url)
-        error = read.message(page_r, doc, "error")
+        doc = rd.parse_doc(page_r, page.content(), page.url)
+        error = rd.message(page_r, doc, "error")
         if error:
-            raise PortalRejectedError(f"{self.recipe.name} từ chối ({page_r.title.lower()}, nhiệm vụ {ref}): {error}")
+            raise PortalRejectedError(
+                f"{self.recipe.name} từ chối ({page_r.title.lower()}, nhiệm vụ {ref}): {error}"
+            )
         return doc, page.url
 
     def _check(self, page_r: RecipePage, response: PlaywrightResponse | None, url: str) -> None:

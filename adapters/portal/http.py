@@ -30,7 +30,9 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from adapters.portal import tasks as tk
-from adapters.recipes import listing, read, values as v
+from adapters.recipes import listing
+from adapters.recipes import read as rd
+from adapters.recipes import values as v
 from adapters.recipes.forms import FormView, parse_form, submission
 from adapters.recipes.session import Session
 from adapters.recipes.spec import NEEDS, Page, Recipe
@@ -66,8 +68,15 @@ class HttpPortal:
         self._timeout = timeout
         self._browser = browser
         self._own_browser = False
-        self.session = Session(self.recipe, self._base_url, username, password, timeout=timeout,
-                               unavailable=PortalUnavailableError, auth_error=PortalRejectedError)  # fmt: skip
+        self.session = Session(
+            self.recipe,
+            self._base_url,
+            username,
+            password,
+            timeout=timeout,
+            unavailable=PortalUnavailableError,
+            auth_error=PortalRejectedError,
+        )
 
     @property
     def requests(self) -> int:
@@ -79,7 +88,9 @@ class HttpPortal:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -99,7 +110,7 @@ class HttpPortal:
         strict = NEEDS["portal"]["list"][1]
         for listed in listing.walk(self.recipe, page, lambda u, p: self._get(page, u, p)):
             for block in listed.items:
-                found = read.record(self.recipe, page, block, listed.doc, listed.columns, strict=strict)
+                found = rd.record(self.recipe, page, block, listed.doc, listed.columns, strict=strict)
                 yield tk.to_task(self.recipe, page, found, found["ref"], listed.doc.url)
 
     def read(self, portal_ref: str) -> PortalTask:
@@ -136,22 +147,26 @@ class HttpPortal:
             return
         if page.body is not None:
             answer = self._send_json(page, portal_ref, tk.body(self.recipe, page, None, portal_ref, reason))
-            if not read.succeeded(page, answer):
-                raise page.mismatch(f"pages.{page.key}.success", "dấu hiệu thành công", answer.text, answer.url)
+            if not rd.succeeded(page, answer):
+                raise page.mismatch(
+                    f"pages.{page.key}.success", "dấu hiệu thành công", answer.text, answer.url
+                )
             return
         doc = self._get(page, v.fill(page.url, {"ref": portal_ref}))
         form = parse_form(page, doc.text, doc.url)
         landing = self._submit(page, form, {page.inputs["reason"]: reason}, None, portal_ref)
-        if not read.succeeded(page, landing):
-            raise page.mismatch(f"pages.{page.key}.success", "dấu hiệu thành công", landing.excerpt_source(), landing.url)
+        if not rd.succeeded(page, landing):
+            raise page.mismatch(
+                f"pages.{page.key}.success", "dấu hiệu thành công", landing.excerpt_source(), landing.url
+            )
 
-    def browser_page(self, key: str, ref: str) -> read.Doc:
+    def browser_page(self, key: str, ref: str) -> rd.Doc:
         """One page of the recipe opened in Chromium and waited for, read-only (`check --live`)."""
         return self._via_browser().open_page(key, ref)
 
     # -- steps ----------------------------------------------------------------------------------
 
-    def _view(self, ref: str) -> tuple[PortalTask, str, read.Doc | None]:
+    def _view(self, ref: str) -> tuple[PortalTask, str, rd.Doc | None]:
         """(task, completion date as shown, the page read) from the task page, or from the list."""
         page = self.recipe.page("task")
         if page is None:
@@ -164,56 +179,71 @@ class HttpPortal:
         doc = self._get(page, v.fill(page.url, {"ref": ref}))
         return self._task_from(page, doc, ref)
 
-    def _task_from(self, page: Page, doc: read.Doc, ref: str) -> tuple[PortalTask, str, read.Doc]:
-        found = read.one(self.recipe, page, doc, strict=NEEDS["portal"]["task"][1])
+    def _task_from(self, page: Page, doc: rd.Doc, ref: str) -> tuple[PortalTask, str, rd.Doc]:
+        found = rd.one(self.recipe, page, doc, strict=NEEDS["portal"]["task"][1])
         return tk.to_task(self.recipe, page, found, ref, doc.url), found.get("completed_on", ""), doc
 
     def _receipt(self, update: StatusUpdate, *, sent: bool, **detail: Any) -> Receipt:
         if not sent:
             detail = {"reason": "unchanged"}
-        return Receipt(update.portal_ref, update.status_label, datetime.now(TZ), sent=sent,
-                       detail={"engine": self.engine, **detail})  # fmt: skip
+        return Receipt(
+            update.portal_ref,
+            update.status_label,
+            datetime.now(TZ),
+            sent=sent,
+            detail={"engine": self.engine, **detail},
+        )
 
     def _push_json(self, page: Page, update: StatusUpdate) -> Receipt:
         current, completed, _ = self._view(update.portal_ref)
         task_page = self.recipe.page("task") or self.recipe.pages["list"]
         if tk.shows(self.recipe, task_page, current, completed, update, page.url):
             return self._receipt(update, sent=False)
-        answer = self._send_json(page, update.portal_ref, tk.body(self.recipe, page, update, update.portal_ref))
-        if not read.succeeded(page, answer):
-            raise PortalRejectedError(f"{self.recipe.name} không xác nhận cập nhật nhiệm vụ {update.portal_ref}: "
-                                      f"«{v.excerpt(answer.text)}».")  # fmt: skip
+        answer = self._send_json(
+            page, update.portal_ref, tk.body(self.recipe, page, update, update.portal_ref)
+        )
+        if not rd.succeeded(page, answer):
+            raise PortalRejectedError(
+                f"{self.recipe.name} không xác nhận cập nhật nhiệm vụ {update.portal_ref}: "
+                f"«{v.excerpt(answer.text)}»."
+            )
         after, completed, _ = self._view(update.portal_ref)
-        return self._checked(update, after, completed, before=current.status_label,
-                             message=read.message(page, answer, "error"))  # fmt: skip  (the site's own words)
+        return self._checked(
+            update, after, completed, before=current.status_label, message=rd.message(page, answer, "error")
+        )  # the site's own words
 
-    def _send_json(self, page: Page, ref: str, payload: Any) -> read.Doc:
+    def _send_json(self, page: Page, ref: str, payload: Any) -> rd.Doc:
         url = v.fill(page.url, {"ref": ref})
         response = self.session.send_once(page, page.method, url, json=payload)
-        doc = read.Doc(str(response.url), response.text)
+        doc = rd.Doc(str(response.url), response.text)
         try:
             doc.data = response.json()
         except ValueError:
             doc.data = None
         if response.status_code >= 400:
-            shown = read.message(page, doc, "error") or v.excerpt(response.text, 120)
-            raise PortalRejectedError(f"{self.recipe.name} từ chối ({page.title.lower()}, nhiệm vụ {ref}): {shown}")
+            shown = rd.message(page, doc, "error") or v.excerpt(response.text, 120)
+            raise PortalRejectedError(
+                f"{self.recipe.name} từ chối ({page.title.lower()}, nhiệm vụ {ref}): {shown}"
+            )
         return doc
 
-    def _confirm(self, update: StatusUpdate, landing: read.Doc, *, before: str) -> Receipt:
+    def _confirm(self, update: StatusUpdate, landing: rd.Doc, *, before: str) -> Receipt:
         task_page = self.recipe.page("task")
-        if task_page is None or task_page.engine == "browser" or not _same_path(
-            landing.url, v.fill(task_page.url, {"ref": update.portal_ref})
+        if (
+            task_page is None
+            or task_page.engine == "browser"
+            or not _same_path(landing.url, v.fill(task_page.url, {"ref": update.portal_ref}))
         ):
             after, completed, _ = self._view(update.portal_ref)
         else:
-            landing = read.parse_doc(task_page, landing.text, landing.url)
+            landing = rd.parse_doc(task_page, landing.text, landing.url)
             after, completed, _ = self._task_from(task_page, landing, update.portal_ref)
-        message = read.message(self.recipe.pages["update"], landing, "success") if landing.soup else None
+        message = rd.message(self.recipe.pages["update"], landing, "success") if landing.soup else None
         return self._checked(update, after, completed, before=before, message=message)
 
-    def _checked(self, update: StatusUpdate, after: PortalTask, completed: str, *, before: str,
-                 message: str | None) -> Receipt:  # fmt: skip
+    def _checked(
+        self, update: StatusUpdate, after: PortalTask, completed: str, *, before: str, message: str | None
+    ) -> Receipt:
         page = self.recipe.page("task") or self.recipe.pages["list"]
         if not tk.shows(self.recipe, page, after, completed, update, page.url):
             raise PortalRejectedError(
@@ -221,51 +251,84 @@ class HttpPortal:
                 f"«{after.status_label}»; cần kiểm tra trực tiếp trên Phần mềm.",
                 hint="connector sync --dry-run",
             )
-        return Receipt(update.portal_ref, after.status_label, datetime.now(TZ), sent=True,
-                       detail={"engine": self.engine, "before": before, "portal_message": message})  # fmt: skip
+        return Receipt(
+            update.portal_ref,
+            after.status_label,
+            datetime.now(TZ),
+            sent=True,
+            detail={"engine": self.engine, "before": before, "portal_message": message},
+        )
 
-    def _submit(self, page: Page, form: FormView, values: Mapping[str, str],
-                files: Mapping[str, tuple[str, bytes, str]] | None, ref: str) -> read.Doc:  # fmt: skip
+    def _submit(
+        self,
+        page: Page,
+        form: FormView,
+        values: Mapping[str, str],
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+        ref: str,
+    ) -> rd.Doc:
         """POST the form once; return the page it lands on. Never retried: errors propagate."""
         pairs = submission(form, page, values)
         if form.enctype == "multipart/form-data":  # a browser sends every file input, empty ones too
-            all_files = {name: ("", b"", "application/octet-stream") for name in form.files} | dict(files or {})
-            response = self.session.send_once(page, "POST", form.action, data=_multi(pairs), files=list(all_files.items()))
+            all_files = {name: ("", b"", "application/octet-stream") for name in form.files} | dict(
+                files or {}
+            )
+            response = self.session.send_once(
+                page, "POST", form.action, data=_multi(pairs), files=list(all_files.items())
+            )
         else:
-            body = str(httpx.QueryParams(pairs)).encode()
-            response = self.session.send_once(page, "POST", form.action, content=body,
-                                              headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+            body = str(httpx.QueryParams(tuple(pairs))).encode()
+            response = self.session.send_once(
+                page,
+                "POST",
+                form.action,
+                content=body,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
         if response.is_redirect:
             target = self.recipe.page("task") or page
             return self._get(target, urljoin(form.action, response.headers.get("location", "")))
-        doc = read.parse_doc(page, response.content, str(response.url))
+        doc = rd.parse_doc(page, response.content, str(response.url))
         self._check_status(page, response.status_code, doc)
-        error = read.message(page, doc, "error")
+        error = rd.message(page, doc, "error")
         if error:
-            raise PortalRejectedError(f"{self.recipe.name} từ chối ({page.title.lower()}, nhiệm vụ {ref}): {error}")
-        raise page.mismatch(f"pages.{page.key}.submit", f"nút «{page.submit}»", doc.excerpt_source(), doc.url,
-                            extra="Sau khi gửi, Phần mềm không chuyển trang cũng không báo lỗi. ")  # fmt: skip
+            raise PortalRejectedError(
+                f"{self.recipe.name} từ chối ({page.title.lower()}, nhiệm vụ {ref}): {error}"
+            )
+        raise page.mismatch(
+            f"pages.{page.key}.submit",
+            f"nút «{page.submit}»",
+            doc.excerpt_source(),
+            doc.url,
+            extra="Sau khi gửi, Phần mềm không chuyển trang cũng không báo lỗi. ",
+        )
 
-    def _get(self, page: Page, url: str, params: Mapping[str, str] | None = None) -> read.Doc:
+    def _get(self, page: Page, url: str, params: Mapping[str, str] | None = None) -> rd.Doc:
         doc, status = self.session.get(page, url, params or None)
         self._check_status(page, status, doc)
         return doc
 
-    def _check_status(self, page: Page, status: int, doc: read.Doc) -> None:
+    def _check_status(self, page: Page, status: int, doc: rd.Doc) -> None:
         if status == 404:
-            raise PortalRejectedError(f"{self.recipe.name} không tìm thấy ({page.title.lower()}, {urlsplit(doc.url).path}).")
-        if status >= 400:
-            title = v.text_of(doc.soup.find(["h2", "title"])) if doc.soup is not None else v.excerpt(doc.text, 80)
             raise PortalRejectedError(
-                f"{self.recipe.name} từ chối yêu cầu (HTTP {status}, {page.title.lower()}): {title or 'không rõ lý do'}."
+                f"{self.recipe.name} không tìm thấy ({page.title.lower()}, {urlsplit(doc.url).path})."
+            )
+        if status >= 400:
+            title = (
+                v.text_of(doc.soup.find(["h2", "title"])) if doc.soup is not None else v.excerpt(doc.text, 80)
+            )
+            raise PortalRejectedError(
+                f"{self.recipe.name} từ chối yêu cầu (HTTP {status}, {page.title.lower()}): "
+                f"{title or 'không rõ lý do'}."
             )
 
     def _via_browser(self) -> BrowserPortal:
         if self._browser is None:
             from adapters.portal.browser import BrowserPortal  # Playwright only when a page needs it
 
-            self._browser = BrowserPortal(self._base_url, self._username, self._password, self._raw_recipe,
-                                          timeout=self._timeout)  # fmt: skip
+            self._browser = BrowserPortal(
+                self._base_url, self._username, self._password, self._raw_recipe, timeout=self._timeout
+            )
             self._own_browser = True
         return self._browser
 

@@ -35,7 +35,9 @@ def day(recipe: Recipe, page: Page, key: str, text: str, url: str) -> date | Non
         return v.parse_date(text, page.date_formats or recipe.date_formats)
     except ValueError:
         formats = ", ".join(page.date_formats or recipe.date_formats)
-        raise page.mismatch(f"pages.{page.key}.fields.{key}", f"một ngày theo định dạng {formats}", text, url) from None
+        raise page.mismatch(
+            f"pages.{page.key}.fields.{key}", f"một ngày theo định dạng {formats}", text, url
+        ) from None
 
 
 def to_task(recipe: Recipe, page: Page, found: Mapping[str, str], ref: str, url: str) -> PortalTask:
@@ -53,7 +55,9 @@ def to_task(recipe: Recipe, page: Page, found: Mapping[str, str], ref: str, url:
     )
 
 
-def shows(recipe: Recipe, page: Page, task: PortalTask, completed: str, update: StatusUpdate, url: str) -> bool:
+def shows(
+    recipe: Recipe, page: Page, task: PortalTask, completed: str, update: StatusUpdate, url: str
+) -> bool:
     """True when a task read back shows the update's status, note and (if shown) completion date."""
     ok = v.norm(task.status_label) == v.norm(update.status_label)
     ok = ok and v.norm(task.progress_note) == v.norm(update.progress_note)
@@ -62,7 +66,9 @@ def shows(recipe: Recipe, page: Page, task: PortalTask, completed: str, update: 
     return ok
 
 
-def status_code(recipe: Recipe, page: Page, label: str, offered: list[tuple[str, str]] | None, url: str) -> str:
+def status_code(
+    recipe: Recipe, page: Page, label: str, offered: list[tuple[str, str]] | None, url: str
+) -> str:
     """The portal's own value for a status label (statuses.toml), checked against what a form offers."""
     code = recipe.status_values.get(v.norm(label))
     if offered is not None:
@@ -70,11 +76,17 @@ def status_code(recipe: Recipe, page: Page, label: str, offered: list[tuple[str,
             code = next((val for val, text in offered if v.norm(text) == v.norm(label)), None)
         if code is None or code not in {val for val, _ in offered}:
             shown = ", ".join(f"«{t}»" for _, t in offered)
-            raise page.mismatch(f"pages.{page.key}.fields.status", f"lựa chọn «{label}»", f"các lựa chọn: {shown}", url)
+            raise page.mismatch(
+                f"pages.{page.key}.fields.status", f"lựa chọn «{label}»", f"các lựa chọn: {shown}", url
+            )
         return code
     if code is None:
-        raise page.mismatch(f"pages.{page.key}.body", f"trạng thái «{label}» không có trong statuses.toml",
-                            ", ".join(recipe.status_values), url)  # fmt: skip
+        raise page.mismatch(
+            f"pages.{page.key}.body",
+            f"trạng thái «{label}» không có trong statuses.toml",
+            ", ".join(recipe.status_values),
+            url,
+        )
     return code
 
 
@@ -85,7 +97,9 @@ def fmt_day(recipe: Recipe, page: Page, d: date | None) -> str:
 def form_values(recipe: Recipe, page: Page, form: FormView, update: StatusUpdate) -> dict[str, str]:
     """Input name → value for the update's fields (status, note, completion date if the form has it)."""
     f = page.inputs
-    status = status_code(recipe, page, update.status_label, form.select_options.get(f["status"], []), form.action)
+    status = status_code(
+        recipe, page, update.status_label, form.select_options.get(f["status"], []), form.action
+    )
     values = {f["status"]: status, f["progress_note"]: update.progress_note}
     if "completed_on" in f:
         values[f["completed_on"]] = fmt_day(recipe, page, update.completed_on)
@@ -96,8 +110,11 @@ def report_input(page: Page, update: StatusUpdate) -> str | None:
     """The file input for the update's report, or None without one; a report with no input is an error."""
     name = page.inputs.get("report_file")
     if update.report_file is not None and name is None:
-        raise page.mismatch(f"pages.{page.key}.fields.report_file", "ô tải tệp báo cáo",
-                            extra="Có tệp báo cáo cần gửi nhưng công thức chưa khai báo ô tệp. ")  # fmt: skip
+        raise page.mismatch(
+            f"pages.{page.key}.fields.report_file",
+            "ô tải tệp báo cáo",
+            extra="Có tệp báo cáo cần gửi nhưng công thức chưa khai báo ô tệp. ",
+        )
     return name if update.report_file is not None else None
 
 

@@ -39,7 +39,9 @@ def load_recipe(path: Path) -> dict[str, Any]:
             if candidate.is_file():
                 with candidate.open("rb") as fh:
                     statuses = tomllib.load(fh)
-                data["status_values"] = {s["portal_label"]: s["portal_value"] for s in statuses.get("status", [])}
+                data["status_values"] = {
+                    s["portal_label"]: s["portal_value"] for s in statuses.get("status", [])
+                }
                 break
     return data
 

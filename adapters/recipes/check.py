@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from adapters.recipes import listing, read, values as v
+from adapters.recipes import listing, read
+from adapters.recipes import values as v
 from adapters.recipes.spec import NEEDS, Page, Recipe, parse
 from connector.errors import ConnectorError, Problem
 
@@ -29,26 +30,52 @@ def check_recipe(kind: str, recipe: Mapping[str, Any], file: str) -> list[Proble
     for page in [parsed.login.page, *parsed.pages.values()]:
         where = "login" if page.key == "login" else f"pages.{page.key}"
         if page.format == "json" and page.pairs:
-            problems.append(Problem(file, f"{where}.pairs", "(nhãn–giá trị)", "fields với đường dẫn JSON (trang JSON không có nhãn)"))
-    if kind == "portal" and parsed.pages.get("update") and parsed.pages["update"].body is not None:
-        if not parsed.status_values:
-            problems.append(Problem(file, "site.status_values", "(thiếu)", "tệp trạng thái (statuses.toml) để đổi nhãn sang mã"))
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}.pairs",
+                    "(nhãn–giá trị)",
+                    "fields với đường dẫn JSON (trang JSON không có nhãn)",
+                )
+            )
+    update = parsed.pages.get("update")
+    if kind == "portal" and update is not None and update.body is not None and not parsed.status_values:
+        problems.append(
+            Problem(
+                file,
+                "site.status_values",
+                "(thiếu)",
+                "tệp trạng thái (statuses.toml) để đổi nhãn sang mã",
+            )
+        )
     return problems
 
 
-def live_check(kind: str, recipe: Mapping[str, Any], file: str, base_url: str, username: str, password: str,
-               *, timeout: float = 30) -> list[str]:  # fmt: skip
+def live_check(
+    kind: str,
+    recipe: Mapping[str, Any],
+    file: str,
+    base_url: str,
+    username: str,
+    password: str,
+    *,
+    timeout: float = 30,
+) -> list[str]:
     """One line per step (sign-in, then each page), read-only, in Vietnamese."""
     problems = check_recipe(kind, recipe, file)
     if problems:
-        return [f"Công thức {file} chưa hợp lệ ({len(problems)} lỗi), chưa thử trên trang thật:"] + [f"  - {p}" for p in problems]
+        return [f"Công thức {file} chưa hợp lệ ({len(problems)} lỗi), chưa thử trên trang thật:"] + [
+            f"  - {p}" for p in problems
+        ]
     raw = {**recipe, "_file": file}
     parsed = Recipe.parse(raw, kind, file)
     lines = [f"Kiểm tra trực tiếp {base_url} theo công thức {file} (chỉ đọc, không gửi gì):"]
     if kind == "eoffice":
         from adapters.eoffice import EOfficeSource
 
-        with EOfficeSource("kiem-tra", base_url, username, password, raw, timeout=timeout, retry_attempts=2) as src:
+        with EOfficeSource(
+            "kiem-tra", base_url, username, password, raw, timeout=timeout, retry_attempts=2
+        ) as src:
             _live(lines, parsed, src.session, username)
     else:
         from adapters.portal.http import HttpPortal
@@ -91,8 +118,10 @@ def _live_in_browser(lines: list[str], portal: Any, page: Page, ref: str) -> Non
             from adapters.recipes.forms import parse_form
 
             parse_form(page, doc.text, doc.url)
-        lines.append(f"  Trang «{page.title}» ({url}, trình duyệt): khớp"
-                     + (f", biểu mẫu có đủ ô {', '.join(page.inputs.values())} (không gửi)." if page.form else "."))  # fmt: skip
+        lines.append(
+            f"  Trang «{page.title}» ({url}, trình duyệt): khớp"
+            + (f", biểu mẫu có đủ ô {', '.join(page.inputs.values())} (không gửi)." if page.form else ".")
+        )
     except ConnectorError as exc:
         lines.append(f"  Trang «{page.title}» ({url}, trình duyệt): KHÔNG KHỚP — {exc.message}")
 
@@ -109,12 +138,16 @@ def _live_list(lines: list[str], recipe: Recipe, session: Any) -> str:
         lines.append(f"  Trang «{page.title}» ({url}): KHÔNG KHỚP — {exc.message}")
         return ""
     if not rows:
-        lines.append(f"  Trang «{page.title}» ({url}, mã {status}): khớp, trang đầu trống (dấu hiệu trống có thấy).")
+        lines.append(
+            f"  Trang «{page.title}» ({url}, mã {status}): khớp, trang đầu trống (dấu hiệu trống có thấy)."
+        )
         return ""
     first = ", ".join(f"{k}=«{v.excerpt(x, 40)}»" for k, x in rows[0].items())
     empty = sorted(k for k in page.fields if not any(r.get(k) for r in rows))
     note = f"; luôn trống: {', '.join(empty)}" if empty else ""
-    lines.append(f"  Trang «{page.title}» ({url}): khớp, {len(rows)} dòng ở trang đầu; dòng 1: {first}{note}.")
+    lines.append(
+        f"  Trang «{page.title}» ({url}): khớp, {len(rows)} dòng ở trang đầu; dòng 1: {first}{note}."
+    )
     return rows[0].get("ref", "")
 
 
@@ -126,7 +159,10 @@ def _live_one(lines: list[str], recipe: Recipe, session: Any, page: Page, ref: s
             from adapters.recipes.forms import parse_form
 
             parse_form(page, doc.text, doc.url)
-            lines.append(f"  Trang «{page.title}» ({url}): khớp, biểu mẫu có đủ ô {', '.join(page.inputs.values())} (không gửi).")
+            lines.append(
+                f"  Trang «{page.title}» ({url}): khớp, biểu mẫu có đủ ô "
+                f"{', '.join(page.inputs.values())} (không gửi)."
+            )
             return
         if page.body is not None:
             lines.append(f"  [pages.{page.key}] gửi JSON tới {url}: không thử (kiểm tra chỉ đọc).")
@@ -137,8 +173,11 @@ def _live_one(lines: list[str], recipe: Recipe, session: Any, page: Page, ref: s
         return
     got = [k for k, x in found.items() if x]
     empty = [k for k, x in found.items() if not x]
-    lines.append(f"  Trang «{page.title}» ({url}, mã {status}): đọc được {', '.join(got) or '(không trường nào)'}"
-                 + (f"; trống: {', '.join(empty)}" if empty else "") + ".")  # fmt: skip
+    lines.append(
+        f"  Trang «{page.title}» ({url}, mã {status}): đọc được {', '.join(got) or '(không trường nào)'}"
+        + (f"; trống: {', '.join(empty)}" if empty else "")
+        + "."
+    )
 
 
 def _live_browser(lines: list[str], recipe: Recipe, portal: Any) -> None:
@@ -148,7 +187,9 @@ def _live_browser(lines: list[str], recipe: Recipe, portal: Any) -> None:
         lines.append(f"  Trang «{recipe.pages['list'].title}»: khớp, {len(tasks)} nhiệm vụ.")
         if tasks and recipe.page("task") is not None:
             task = portal.read(tasks[0].portal_ref)
-            lines.append(f"  Trang «{recipe.pages['task'].title}»: khớp, nhiệm vụ {task.portal_ref} «{task.number}».")
+            lines.append(
+                f"  Trang «{recipe.pages['task'].title}»: khớp, nhiệm vụ {task.portal_ref} «{task.number}»."
+            )
     except ConnectorError as exc:
         lines.append(f"  KHÔNG KHỚP — {exc.message}")
     for key in ("task", "return"):

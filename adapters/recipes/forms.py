@@ -49,8 +49,10 @@ def parse_form(page: Page, html: str | bytes, url: str, inputs: Mapping[str, str
     if form is None:
         extra = ""
         if _has_script(doc) and page.engine == "http":
-            extra = (f"Trang này có thể dựng biểu mẫu bằng JavaScript: đặt engine = \"browser\" cho "
-                     f"[{where.rsplit('.', 1)[0]}], hoặc dùng API JSON của nó. ")  # fmt: skip
+            extra = (
+                f'Trang này có thể dựng biểu mẫu bằng JavaScript: đặt engine = "browser" cho '
+                f"[{where.rsplit('.', 1)[0]}], hoặc dùng API JSON của nó. "
+            )
         had = v.text_of(doc.body or doc)
         raise page.mismatch(where, f"bộ chọn «{selector}» không tìm thấy biểu mẫu", had, url, extra=extra)
     view = _controls(form, url)
@@ -59,11 +61,11 @@ def parse_form(page: Page, html: str | bytes, url: str, inputs: Mapping[str, str
         if name not in present:
             key = f"login.{logical}" if page.key == "login" else f"pages.{page.key}.fields.{logical}"
             shown = ", ".join(sorted(present)) or "(không có ô nào)"
-            raise page.mismatch(key, f'ô «{name}» trong «{selector}»', f"các ô hiện có: {shown}", url)
+            raise page.mismatch(key, f"ô «{name}» trong «{selector}»", f"các ô hiện có: {shown}", url)
     if page.submit and page.submit not in view.buttons:
         where_btn = "login.submit" if page.key == "login" else f"pages.{page.key}.submit"
         shown = ", ".join(sorted(view.buttons)) or "(không có nút gửi có tên)"
-        raise page.mismatch(where_btn, f'nút «{page.submit}» trong «{selector}»', f"các nút: {shown}", url)
+        raise page.mismatch(where_btn, f"nút «{page.submit}» trong «{selector}»", f"các nút: {shown}", url)
     return view
 
 
@@ -85,7 +87,9 @@ def _controls(form: Tag, url: str) -> FormView:
         if el.name == "select":
             opts = [(str(o.get("value", v.text_of(o))), v.text_of(o)) for o in el.find_all("option")]
             options[name] = opts
-            chosen = [str(o.get("value", v.text_of(o))) for o in el.find_all("option") if o.has_attr("selected")]
+            chosen = [
+                str(o.get("value", v.text_of(o))) for o in el.find_all("option") if o.has_attr("selected")
+            ]
             if not chosen and opts and not el.has_attr("multiple"):
                 chosen = [opts[0][0]]
             controls.extend((name, c) for c in chosen)

@@ -14,7 +14,8 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from adapters.recipes import read, values as v
+from adapters.recipes import read
+from adapters.recipes import values as v
 from adapters.recipes.spec import Page, Recipe
 
 Fetch = Callable[[str, Mapping[str, str]], read.Doc]
@@ -45,8 +46,13 @@ def walk(recipe: Recipe, page: Page, fetch: Fetch, since: date | None = None) ->
     """Every page of the list in order; stop iterating to stop reading."""
     url, params = first_url(recipe, page, since)
     paging = page.paging
-    state: dict[str, object] = {"page": paging.start, "offset": 0, "size": paging.size, "cursor": "",
-                                "since": _since_text(recipe, page, since)}  # fmt: skip
+    state: dict[str, object] = {
+        "page": paging.start,
+        "offset": 0,
+        "size": paging.size,
+        "cursor": "",
+        "since": _since_text(recipe, page, since),
+    }
     read_so_far = 0
     seen: set[str] = set()
     while True:
@@ -78,7 +84,9 @@ def walk(recipe: Recipe, page: Page, fetch: Fetch, since: date | None = None) ->
         elif paging.by == "offset":
             state["offset"] = int(str(state["offset"])) + len(blocks)
         else:
-            cursor = v.first(v.json_text(x) for x in v.select(doc.data, paging.cursor or "")) if doc.data else ""
+            cursor = (
+                v.first(v.json_text(x) for x in v.select(doc.data, paging.cursor or "")) if doc.data else ""
+            )
             if not cursor:
                 return
             state["cursor"] = cursor

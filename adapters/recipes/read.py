@@ -57,15 +57,20 @@ def root(page: Page, doc: Doc) -> Node:
             return doc.soup
         found = doc.soup.select_one(page.scope)
         if found is None:
-            raise page.mismatch(f"pages.{page.key}.scope", f"bộ chọn «{page.scope}» không tìm thấy gì",
-                                doc.excerpt_source(), doc.url)  # fmt: skip
+            raise page.mismatch(
+                f"pages.{page.key}.scope",
+                f"bộ chọn «{page.scope}» không tìm thấy gì",
+                doc.excerpt_source(),
+                doc.url,
+            )
         return found
     if not page.scope:
         return doc.data
     hits = v.select(doc.data, page.scope)
     if not hits:
-        raise page.mismatch(f"pages.{page.key}.scope", f"đường dẫn «{page.scope}» không có trong JSON",
-                            doc.text, doc.url)  # fmt: skip
+        raise page.mismatch(
+            f"pages.{page.key}.scope", f"đường dẫn «{page.scope}» không có trong JSON", doc.text, doc.url
+        )
     return hits[0]
 
 
@@ -76,16 +81,25 @@ def items(page: Page, doc: Doc) -> list[Node]:
     selector = page.items or ""
     if doc.soup is None:
         if not v.select(base, selector.rsplit("[*]", 1)[0]) and selector.endswith("[*]"):
-            raise page.mismatch(f"pages.{page.key}.items", f"đường dẫn «{selector}» không có trong JSON",
-                                doc.text, doc.url)  # fmt: skip
+            raise page.mismatch(
+                f"pages.{page.key}.items", f"đường dẫn «{selector}» không có trong JSON", doc.text, doc.url
+            )
         return v.select(base, selector)
     if page.empty and base.select_one(page.empty) is not None:
         return []
     found = base.select(selector)
     if not found:
-        marker = f" và cũng không có dấu hiệu trống «{page.empty}» (khóa pages.{page.key}.empty)" if page.empty else ""
-        raise page.mismatch(f"pages.{page.key}.items", f"không có dòng/khối «{selector}» nào{marker}",
-                            v.text_of(base) if isinstance(base, Tag) else "", doc.url)  # fmt: skip
+        marker = (
+            f" và cũng không có dấu hiệu trống «{page.empty}» (khóa pages.{page.key}.empty)"
+            if page.empty
+            else ""
+        )
+        raise page.mismatch(
+            f"pages.{page.key}.items",
+            f"không có dòng/khối «{selector}» nào{marker}",
+            v.text_of(base) if isinstance(base, Tag) else "",
+            doc.url,
+        )
     return list(found)
 
 
@@ -138,8 +152,9 @@ def _texts(f: Field, el: Any, items_sel: str | None = None, separator: str | Non
     return [raw]
 
 
-def field_value(recipe: Recipe, page: Page, f: Field, node: Node, cols: Mapping[str, int], *,
-                strict: bool, url: str = "") -> str:  # fmt: skip
+def field_value(
+    recipe: Recipe, page: Page, f: Field, node: Node, cols: Mapping[str, int], *, strict: bool, url: str = ""
+) -> str:
     """One field's value in one block, "" when absent; `strict`: absent is a mismatch."""
     found = elements(f, node, cols)
     if not found and strict:
@@ -162,12 +177,17 @@ def _status_label(recipe: Recipe, page: Page, f: Field, code: str, url: str) -> 
     if v.norm(code) in recipe.status_values:  # already a label
         return v.norm(code)
     known = ", ".join(sorted(labels)) or "(chưa nạp statuses.toml)"
-    raise page.mismatch(f.where, f"mã trạng thái «{code}» không có trong statuses.toml (portal_value)",
-                        f"các mã đã biết: {known}", url)  # fmt: skip
+    raise page.mismatch(
+        f.where,
+        f"mã trạng thái «{code}» không có trong statuses.toml (portal_value)",
+        f"các mã đã biết: {known}",
+        url,
+    )
 
 
-def record(recipe: Recipe, page: Page, node: Node, doc: Doc, cols: Mapping[str, int], *,
-           strict: Collection[str] = ()) -> dict[str, str]:  # fmt: skip
+def record(
+    recipe: Recipe, page: Page, node: Node, doc: Doc, cols: Mapping[str, int], *, strict: Collection[str] = ()
+) -> dict[str, str]:
     """Every field of one block (or of the page's scope), by logical name."""
     return {
         name: field_value(recipe, page, f, node, cols, strict=name in strict, url=doc.url)
@@ -185,16 +205,28 @@ def pairs(recipe: Recipe, page: Page, doc: Doc, *, needed: Collection[str] = ())
         if group.scope:
             scope = base.select_one(group.scope) if isinstance(base, Tag) else None
             if scope is None:
-                raise page.mismatch(f"{group.where}.scope", f"bộ chọn «{group.scope}» không tìm thấy gì",
-                                    v.text_of(base) if isinstance(base, Tag) else "", doc.url)  # fmt: skip
+                raise page.mismatch(
+                    f"{group.where}.scope",
+                    f"bộ chọn «{group.scope}» không tìm thấy gì",
+                    v.text_of(base) if isinstance(base, Tag) else "",
+                    doc.url,
+                )
         found = label_values(scope, group)
-        if set(group.fields) & set(needed) and not any(_pick(found, ls) is not None for ls in group.fields.values()):
+        if set(group.fields) & set(needed) and not any(
+            _pick(found, ls) is not None for ls in group.fields.values()
+        ):
             shown = ", ".join(f"«{k}»" for k in list(found)[:12]) or "(không có nhãn nào)"
-            raise page.mismatch(f"{group.where}.fields", f"không thấy nhãn nào của nhóm này ở «{group.label}»",
-                                f"các nhãn hiện có: {shown}", doc.url)  # fmt: skip
+            raise page.mismatch(
+                f"{group.where}.fields",
+                f"không thấy nhãn nào của nhóm này ở «{group.label}»",
+                f"các nhãn hiện có: {shown}",
+                doc.url,
+            )
         for name, labels in group.fields.items():
             tag = _pick(found, labels)
-            parts = _texts(Field(name, group.where), tag, group.items, group.separator) if tag is not None else []
+            parts = (
+                _texts(Field(name, group.where), tag, group.items, group.separator) if tag is not None else []
+            )
             parts = [p for p in parts if p and v.norm_label(p) not in recipe.none_values]
             out[name] = "; ".join(parts)
     return out

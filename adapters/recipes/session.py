@@ -22,7 +22,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from adapters.http import make_client, send
-from adapters.recipes import read, values as v
+from adapters.recipes import read
+from adapters.recipes import values as v
 from adapters.recipes.forms import parse_form, submission
 from adapters.recipes.spec import Page, Recipe
 from connector.errors import ConnectorError
@@ -69,14 +70,23 @@ class Session:
     def what(self, page: Page) -> str:
         return f"{self.recipe.name} ({page.title.lower()})"
 
-    def request(self, page: Page, method: str, url: str, *, once: bool = False, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, page: Page, method: str, url: str, *, once: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         """One request with the session's headers; transport errors, 429 and 5xx raise `unavailable`
         (retried with the policy given, unless `once`: a submit is sent at most once)."""
         self.requests += 1
         headers = {**self.headers, **kwargs.pop("headers", {})}
         call = send if once or self._retry is None else self._retry(send)
-        return call(self.client, method, url, what=self.what(page), unavailable=self._unavailable,
-                    headers=headers, **kwargs)  # fmt: skip
+        return call(
+            self.client,
+            method,
+            url,
+            what=self.what(page),
+            unavailable=self._unavailable,
+            headers=headers,
+            **kwargs,
+        )
 
     def send_once(self, page: Page, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """A submit: sent once, never renewed; a session found expired raises `unavailable`."""
@@ -91,7 +101,9 @@ class Session:
             )
         return response
 
-    def get(self, page: Page, url: str, params: Mapping[str, str] | None = None, **kwargs: Any) -> tuple[read.Doc, int]:
+    def get(
+        self, page: Page, url: str, params: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> tuple[read.Doc, int]:
         """A page as the signed-in user sees it: signs in first if needed, and once more if the
         site dropped the session; follows redirects that do not lead to the login page."""
         for attempt in (1, 2):
@@ -105,9 +117,13 @@ class Session:
             if self.expired(response):
                 self.signed_in = False
                 if attempt == 2:
-                    raise self._auth(f"{self.what(page)}: phiên đăng nhập bị từ chối ngay sau khi đăng nhập lại.")
+                    raise self._auth(
+                        f"{self.what(page)}: phiên đăng nhập bị từ chối ngay sau khi đăng nhập lại."
+                    )
                 continue
-            return read.parse_doc(page, response.content, str(response.url.copy_with(query=None))), response.status_code
+            return read.parse_doc(
+                page, response.content, str(response.url.copy_with(query=None))
+            ), response.status_code
         raise AssertionError("unreachable")
 
     def expired(self, response: httpx.Response) -> bool:
@@ -122,7 +138,7 @@ class Session:
         if login.kind == "form" and login.page.form and login.password.encode() in response.content:
             soup = read.parse_doc(login.page, response.content, str(response.url)).soup
             form = soup.select_one(login.page.form) if soup is not None else None
-            return form is not None and form.find(attrs={"name": login.password}) is not None
+            return form is not None and form.select_one(f'[name="{login.password}"]') is not None
         return False
 
     def is_login(self, url: str) -> bool:
@@ -153,17 +169,24 @@ class Session:
         form = parse_form(page, response.content, str(response.url), inputs)
         self._meta_tokens(response)
         pairs = submission(form, page, {login.username: self._username, login.password: self._password})
-        body = str(httpx.QueryParams(pairs)).encode()
-        answer = self.request(page, "POST", form.action, content=body,
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        body = str(httpx.QueryParams(tuple(pairs))).encode()
+        answer = self.request(
+            page,
+            "POST",
+            form.action,
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         if answer.is_redirect and not self.is_login(urljoin(form.action, answer.headers.get("location", ""))):
             self._reply_tokens(None)
             return
         doc = read.parse_doc(page, answer.content, str(answer.url))
         shown = read.message(page, doc, "error")
         reason = f": {shown}" if shown else f" (mã {answer.status_code})"
-        raise self._auth(f"{self.recipe.name} từ chối đăng nhập của tài khoản «{self._username}»{reason}",
-                         hint="connector check")  # fmt: skip
+        raise self._auth(
+            f"{self.recipe.name} từ chối đăng nhập của tài khoản «{self._username}»{reason}",
+            hint="connector check",
+        )
 
     def _login_json(self) -> None:
         login = self.recipe.login
@@ -183,8 +206,10 @@ class Session:
         shown = read.message(page, doc, "error")
         if answer.status_code >= 400 or (shown and page.error):
             reason = f": {shown}" if shown else f" (mã {answer.status_code})"
-            raise self._auth(f"{self.recipe.name} từ chối đăng nhập của tài khoản «{self._username}»{reason}",
-                             hint="connector check")  # fmt: skip
+            raise self._auth(
+                f"{self.recipe.name} từ chối đăng nhập của tài khoản «{self._username}»{reason}",
+                hint="connector check",
+            )
         self._reply_tokens(doc)
 
     def _meta_tokens(self, response: httpx.Response) -> None:
@@ -192,15 +217,21 @@ class Session:
         if not tokens:
             return
         page = self.recipe.login.page
-        doc = read.parse_doc(Page(key="login", title=page.title, file=page.file), response.content, str(response.url))
+        doc = read.parse_doc(
+            Page(key="login", title=page.title, file=page.file), response.content, str(response.url)
+        )
         for i, t in enumerate(self.recipe.login.tokens):
             if t.source != "meta":
                 continue
             tag = doc.soup.select_one(t.select) if doc.soup is not None else None
             value = str(tag.get("content", "")) if tag is not None else ""
             if not value:
-                raise page.mismatch(f"login.tokens.{i}.select", f"thẻ «{t.select}» (thuộc tính content)",
-                                    doc.excerpt_source(), str(response.url))  # fmt: skip
+                raise page.mismatch(
+                    f"login.tokens.{i}.select",
+                    f"thẻ «{t.select}» (thuộc tính content)",
+                    doc.excerpt_source(),
+                    str(response.url),
+                )
             self.headers[t.header] = t.value.replace("{token}", value)
 
     def _reply_tokens(self, doc: read.Doc | None) -> None:
@@ -211,11 +242,17 @@ class Session:
             if t.source == "cookie":
                 value = self.client.cookies.get(t.select) or ""
             else:
-                value = v.first(v.json_text(x) for x in v.select(doc.data, t.select)) if doc and doc.data else ""
+                value = (
+                    v.first(v.json_text(x) for x in v.select(doc.data, t.select)) if doc and doc.data else ""
+                )
             if not value:
                 had = doc.text if doc is not None else ", ".join(self.client.cookies.keys())
-                raise page.mismatch(f"login.tokens.{i}.select", f"«{t.select}» ({t.source}) không có sau khi đăng nhập",
-                                    had, page.url)  # fmt: skip
+                raise page.mismatch(
+                    f"login.tokens.{i}.select",
+                    f"«{t.select}» ({t.source}) không có sau khi đăng nhập",
+                    had,
+                    page.url,
+                )
             self.headers[t.header] = t.value.replace("{token}", value)
 
     def _check(self, page: Page, response: httpx.Response) -> None:

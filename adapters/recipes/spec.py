@@ -48,12 +48,46 @@ ACTION_PAGES = ("update", "return")
 
 _TOP = {"kind", "site", "login", "pages", "status_values", "_file"}
 _SITE = {"name", "date_format", "none_values", "max_pages", "status_values"}
-_LOGIN = {"engine", "kind", "title", "url", "form", "submit", "username", "password", "error", "api",
-          "body", "tokens", "wait"}  # fmt: skip
+_LOGIN = {
+    "engine",
+    "kind",
+    "title",
+    "url",
+    "form",
+    "submit",
+    "username",
+    "password",
+    "error",
+    "api",
+    "body",
+    "tokens",
+    "wait",
+}
 _TOKEN = {"from", "select", "header", "value"}
-_PAGE = {"title", "engine", "url", "format", "method", "wait", "scope", "items", "header", "empty",
-         "paging", "fields", "pairs", "required", "date_format", "form", "submit", "error", "success",
-         "body", "after_submit", "since_param"}  # fmt: skip
+_PAGE = {
+    "title",
+    "engine",
+    "url",
+    "format",
+    "method",
+    "wait",
+    "scope",
+    "items",
+    "header",
+    "empty",
+    "paging",
+    "fields",
+    "pairs",
+    "required",
+    "date_format",
+    "form",
+    "submit",
+    "error",
+    "success",
+    "body",
+    "after_submit",
+    "since_param",
+}
 _PAGING = {"by", "next", "start", "size", "cursor", "total", "newest_first"}
 _PAIRS = {"scope", "label", "value", "items", "separator", "fields"}
 _FIELD = {"css", "path", "column", "attr", "param", "pattern", "codes", "all", "items", "separator", "text"}
@@ -144,14 +178,17 @@ class Page:
     after_submit: str | None = None
     since_param: str | None = None
 
-    def mismatch(self, key: str, wanted: str, had: str = "", url: str = "", *, extra: str = "") -> MappingMismatchError:
+    def mismatch(
+        self, key: str, wanted: str, had: str = "", url: str = "", *, extra: str = ""
+    ) -> MappingMismatchError:
         """The error for "this page no longer matches its recipe": recipe file, page, key, the
         selector or path, and a short excerpt of what the page had instead."""
         where = f" ({_short(url)})" if url else ""
         seen = f" Trang có: «{v.excerpt(had)}»." if had.strip() else ""
         return MappingMismatchError(
             f"Trang «{self.title}»{where} không còn khớp với công thức {self.file}: khóa {key} "
-            f"({wanted}).{seen} {extra}Có thể hệ thống đã đổi giao diện; quản trị viên cần cập nhật {self.file}."
+            f"({wanted}).{seen} {extra}Có thể hệ thống đã đổi giao diện; "
+            f"quản trị viên cần cập nhật {self.file}."
         )
 
 
@@ -289,10 +326,14 @@ def parse(raw: Mapping[str, Any], kind: str, file: str | None = None) -> tuple[R
         if name not in NEEDS[kind]:
             c.bad(f"pages.{name}", "(trang lạ)", "một trong: " + ", ".join(NEEDS[kind]))
     statuses = raw.get("status_values", {})
-    status_values = {v.norm(str(k)): str(x) for k, x in statuses.items()} if isinstance(statuses, Mapping) else {}
+    status_values = (
+        {v.norm(str(k)): str(x) for k, x in statuses.items()} if isinstance(statuses, Mapping) else {}
+    )
     if c.problems or login is None:
         return None, c.problems
-    recipe = Recipe(kind, file, str(site.get("name", file)), formats, nones, max_pages, login, pages, status_values)
+    recipe = Recipe(
+        kind, file, str(site.get("name", file)), formats, nones, max_pages, login, pages, status_values
+    )
     return recipe, []
 
 
@@ -330,7 +371,7 @@ def _login(c: _Check, raw: Mapping[str, Any], file: str) -> Login | None:
         header = c.text(t, "header", where, need=True) or ""
         value = c.text(t, "value", where) or "{token}"
         if "{token}" not in value:
-            c.bad(f"{where}.value", value, "một mẫu có {token}, ví dụ \"Bearer {token}\"")
+            c.bad(f"{where}.value", value, 'một mẫu có {token}, ví dụ "Bearer {token}"')
         tokens.append(Token(source, select, header, value))
     body = c.table(raw, "body", "login")
     return Login(page, kind, user, password, api, body, tuple(tokens))
@@ -341,7 +382,9 @@ def _page(c: _Check, raw: Mapping[str, Any], key: str, file: str, needed: tuple[
     c.known(raw, _PAGE, where)
     fmt = c.choice(raw, "format", where, FORMATS)
     if raw.get("engine") == "browser" and (fmt == "json" or raw.get("body") is not None):
-        c.bad(f"{where}.engine", "browser", 'engine = "http" (trình duyệt chỉ đọc trang HTML và điền biểu mẫu)')
+        c.bad(
+            f"{where}.engine", "browser", 'engine = "http" (trình duyệt chỉ đọc trang HTML và điền biểu mẫu)'
+        )
     url = c.text(raw, "url", where, need=True) or ""
     if key != "list" and "{ref}" not in url:
         c.bad(f"{where}.url", url, "một đường dẫn có {ref}")
@@ -356,7 +399,7 @@ def _page(c: _Check, raw: Mapping[str, Any], key: str, file: str, needed: tuple[
     paging = _paging(c, c.table(raw, "paging", where), f"{where}.paging", fmt)
     wanted = {"page": "page", "offset": "offset", "cursor": "cursor"}.get(paging.by)
     if wanted and "{" + wanted + "}" not in url:
-        c.bad(f"{where}.url", url, f"một mẫu đường dẫn có {{{wanted}}} (paging.by = \"{paging.by}\")")
+        c.bad(f"{where}.url", url, f'một mẫu đường dẫn có {{{wanted}}} (paging.by = "{paging.by}")')
     fields: dict[str, Field] = {}
     inputs: dict[str, str] = {}
     for name, spec in c.table(raw, "fields", where).items():
@@ -392,15 +435,32 @@ def _page(c: _Check, raw: Mapping[str, Any], key: str, file: str, needed: tuple[
     required = c.strings(raw.get("required", []), f"{where}.required")
     method = str(raw.get("method", "POST" if action and body is not None else "GET")).upper()
     return Page(
-        key=key, title=str(raw.get("title", key)), file=file, url=url, format=fmt, method=method,
-        engine=c.choice(raw, "engine", where, ENGINES), wait=c.text(raw, "wait", where),
-        scope=c.text(raw, "scope", where), items=c.text(raw, "items", where),
-        header=c.text(raw, "header", where), empty=c.text(raw, "empty", where), paging=paging,
-        fields=fields, inputs=inputs, pairs=pairs, required=required,
+        key=key,
+        title=str(raw.get("title", key)),
+        file=file,
+        url=url,
+        format=fmt,
+        method=method,
+        engine=c.choice(raw, "engine", where, ENGINES),
+        wait=c.text(raw, "wait", where),
+        scope=c.text(raw, "scope", where),
+        items=c.text(raw, "items", where),
+        header=c.text(raw, "header", where),
+        empty=c.text(raw, "empty", where),
+        paging=paging,
+        fields=fields,
+        inputs=inputs,
+        pairs=pairs,
+        required=required,
         date_formats=c.strings(raw["date_format"], f"{where}.date_format") if "date_format" in raw else (),
-        form=form, submit=c.text(raw, "submit", where), error=c.text(raw, "error", where), success=success,
-        body=body, after_submit=c.text(raw, "after_submit", where), since_param=c.text(raw, "since_param", where),
-    )  # fmt: skip
+        form=form,
+        submit=c.text(raw, "submit", where),
+        error=c.text(raw, "error", where),
+        success=success,
+        body=body,
+        after_submit=c.text(raw, "after_submit", where),
+        since_param=c.text(raw, "since_param", where),
+    )
 
 
 def _paging(c: _Check, raw: Mapping[str, Any], where: str, fmt: str) -> Paging:
@@ -414,9 +474,14 @@ def _paging(c: _Check, raw: Mapping[str, Any], where: str, fmt: str) -> Paging:
         if k in raw and (not isinstance(raw[k], int) or raw[k] < 0):
             c.bad(f"{where}.{k}", raw[k], "một số nguyên không âm")
     return Paging(
-        by=by, next=raw.get("next"), start=int(raw.get("start", 1) or 0), size=int(raw.get("size", 20) or 20),
-        cursor=raw.get("cursor"), total=raw.get("total"), newest_first=bool(raw.get("newest_first", False)),
-    )  # fmt: skip
+        by=by,
+        next=raw.get("next"),
+        start=int(raw.get("start", 1) or 0),
+        size=int(raw.get("size", 20) or 20),
+        cursor=raw.get("cursor"),
+        total=raw.get("total"),
+        newest_first=bool(raw.get("newest_first", False)),
+    )
 
 
 def _field(c: _Check, spec: Any, name: str, where: str, fmt: str) -> Field | None:
@@ -435,10 +500,20 @@ def _field(c: _Check, spec: Any, name: str, where: str, fmt: str) -> Field | Non
     text = c.choice(spec, "text", where, TEXT_MODES)
     column = c.strings(spec["column"], f"{where}.column") if "column" in spec else ()
     return Field(
-        name, where, css=spec.get("css"), path=spec.get("path"), column=column, attr=spec.get("attr"),
-        param=spec.get("param"), pattern=spec.get("pattern"), codes=spec.get("codes"),
-        all=bool(spec.get("all", False)), items=spec.get("items"), separator=spec.get("separator"), text=text,
-    )  # fmt: skip
+        name,
+        where,
+        css=spec.get("css"),
+        path=spec.get("path"),
+        column=column,
+        attr=spec.get("attr"),
+        param=spec.get("param"),
+        pattern=spec.get("pattern"),
+        codes=spec.get("codes"),
+        all=bool(spec.get("all", False)),
+        items=spec.get("items"),
+        separator=spec.get("separator"),
+        text=text,
+    )
 
 
 def _pairs(c: _Check, raw: Any, where: str) -> tuple[Pairs, ...]:
@@ -455,6 +530,14 @@ def _pairs(c: _Check, raw: Any, where: str) -> tuple[Pairs, ...]:
         label = c.text(group, "label", at, need=True) or ""
         labels = {n: c.strings(x, f"{at}.fields.{n}") for n, x in c.table(group, "fields", at).items()}
         out.append(
-            Pairs(at, group.get("scope"), label, group.get("value"), group.get("items"), group.get("separator"), labels)
+            Pairs(
+                at,
+                group.get("scope"),
+                label,
+                group.get("value"),
+                group.get("items"),
+                group.get("separator"),
+                labels,
+            )
         )
     return tuple(out)

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.recipes import read, values
-from adapters.recipes.spec import Page
 from adapters.eoffice import EOfficeSource, check_recipe
 from adapters.http import retry_after_seconds
+from adapters.recipes import read, values
+from adapters.recipes.spec import Page
 from connector.errors import (
     BadDocumentError,
     MappingError,
@@ -277,7 +277,11 @@ def test_fetch_of_a_vanished_document_is_a_bad_document(make_source):
 
 def test_broken_recipe_lists_every_problem(eoffice_recipe):
     detail = {**eoffice_recipe["pages"]["detail"], "url": "/x"}
-    broken = {**eoffice_recipe, "login": {"url": "/dang-nhap"}, "pages": {**eoffice_recipe["pages"], "detail": detail}}
+    broken = {
+        **eoffice_recipe,
+        "login": {"url": "/dang-nhap"},
+        "pages": {**eoffice_recipe["pages"], "detail": detail},
+    }
     with pytest.raises(MappingError) as info:
         EOfficeSource("eoffice", "http://127.0.0.1:9", "u", "p", broken)
     keys = {p.key for p in info.value.problems}

@@ -31,7 +31,9 @@ def site() -> Iterator[tuple[EOfficeState, str]]:
 
 
 def source(url: str, recipe: dict | None = None) -> EOfficeSource:
-    return EOfficeSource("ioffice", url, USER, PASSWORD, recipe or load_recipe(RECIPE), retry_initial=0.01, timeout=5)
+    return EOfficeSource(
+        "ioffice", url, USER, PASSWORD, recipe or load_recipe(RECIPE), retry_initial=0.01, timeout=5
+    )
 
 
 def test_card_inbox_reads_every_document_with_the_signed_pdf(site: tuple[EOfficeState, str]) -> None:
@@ -42,7 +44,11 @@ def test_card_inbox_reads_every_document_with_the_signed_pdf(site: tuple[EOffice
     assert set(docs) == set(state.documents) and batch.failed == []
     for ref, sim in state.documents.items():
         meta = docs[ref].metadata
-        assert (meta["number"], meta["issuer"], meta["issued_on"]) == (sim.number, sim.issuer, sim.issued_on.isoformat())
+        assert (meta["number"], meta["issuer"], meta["issued_on"]) == (
+            sim.number,
+            sim.issuer,
+            sim.issued_on.isoformat(),
+        )
         assert meta["received_on"] == sim.received_on.isoformat()
         if sim.secrecy:
             assert docs[ref].attachments == () and meta["subject"] == ""
@@ -73,9 +79,14 @@ def test_an_idle_poll_reads_one_page_of_the_newest_first_inbox(site: tuple[EOffi
 def test_the_register_book_table_by_editing_the_recipe_alone(site: tuple[EOfficeState, str]) -> None:
     state, url = site
     recipe = copy.deepcopy(load_recipe(RECIPE))
-    recipe["pages"]["list"] |= {"url": "/SoVanBanDen?page={page}", "scope": "table.so-van-ban", "header": "thead th",
-                                "items": "tbody tr", "empty": "td.dataTables_empty",
-                                "paging": {"by": "page", "start": 1}}  # fmt: skip
+    recipe["pages"]["list"] |= {
+        "url": "/SoVanBanDen?page={page}",
+        "scope": "table.so-van-ban",
+        "header": "thead th",
+        "items": "tbody tr",
+        "empty": "td.dataTables_empty",
+        "paging": {"by": "page", "start": 1},
+    }
     recipe["pages"]["list"]["fields"] = {
         "ref": {"css": "a", "attr": "href", "pattern": "/VanBanDen/ChiTiet/{ref}"},
         "number": {"column": "Số ký hiệu"},
@@ -84,10 +95,17 @@ def test_the_register_book_table_by_editing_the_recipe_alone(site: tuple[EOffice
     with source(url, recipe) as src:
         refs = src.list_refs(None)
     assert set(refs) == set(state.documents)
-    assert [r.query for r in state.requests if r.path == "/SoVanBanDen"] == ["page=1", "page=2", "page=3", "page=4"]
+    assert [r.query for r in state.requests if r.path == "/SoVanBanDen"] == [
+        "page=1",
+        "page=2",
+        "page=3",
+        "page=4",
+    ]
 
 
-def test_a_redesigned_card_is_a_mismatch_naming_file_key_and_what_the_page_had(site: tuple[EOfficeState, str]) -> None:
+def test_a_redesigned_card_is_a_mismatch_naming_file_key_and_what_the_page_had(
+    site: tuple[EOfficeState, str],
+) -> None:
     _, url = site
     recipe = copy.deepcopy(load_recipe(RECIPE))
     recipe["pages"]["list"]["fields"]["received_on"] = "span.ngay-nhan b"
@@ -104,4 +122,6 @@ def test_malformed_record_is_a_bad_document_and_the_rest_goes_on(site: tuple[EOf
     with source(url) as src:
         batch, _ = src.poll({})
     assert [f.ref for f in batch.failed] == ["24003"]
-    assert isinstance(batch.failed[0].error, BadDocumentError) and "31/02/2024" in batch.failed[0].error.message
+    assert (
+        isinstance(batch.failed[0].error, BadDocumentError) and "31/02/2024" in batch.failed[0].error.message
+    )

@@ -291,7 +291,8 @@ def test_changed_layout_of_the_list_is_a_mapping_mismatch(sim: Sim, portal: Http
     message = caught.value.message
     assert message.startswith(
         "Trang «Trang danh sách nhiệm vụ» (/NhiemVu/DanhSach.aspx) không còn khớp với công thức "
-        "mappings/portal.toml: khóa pages.list.scope (bộ chọn «table#ctl00_MainContent_gvNhiemVu» không tìm thấy gì)."
+        "mappings/portal.toml: khóa pages.list.scope "
+        "(bộ chọn «table#ctl00_MainContent_gvNhiemVu» không tìm thấy gì)."
     )
     assert "Trang có: «" in message  # what the page showed instead
     assert message.endswith("quản trị viên cần cập nhật mappings/portal.toml.")
@@ -300,10 +301,14 @@ def test_changed_layout_of_the_list_is_a_mapping_mismatch(sim: Sim, portal: Http
 def test_changed_layout_of_the_forms_is_caught_before_any_submit(sim: Sim, portal: HttpPortal) -> None:
     sim.state.faults.layout = 2
 
-    with pytest.raises(MappingMismatchError, match=r"khóa pages.update.fields.status \(ô «ctl00\$MainContent\$ddlTrangThai»") as c:
+    with pytest.raises(
+        MappingMismatchError, match=r"khóa pages.update.fields.status \(ô «ctl00\$MainContent\$ddlTrangThai»"
+    ) as c:
         portal.push(update())
     assert "ddlTinhTrang" in c.value.message  # the inputs the form has now
-    with pytest.raises(MappingMismatchError, match=r"Trang thông tin nhiệm vụ.*pages.task.fields.status_label.*lblTrangThai"):
+    with pytest.raises(
+        MappingMismatchError, match=r"Trang thông tin nhiệm vụ.*pages.task.fields.status_label.*lblTrangThai"
+    ):
         portal.read("4101")
     assert posts(sim) == []
 

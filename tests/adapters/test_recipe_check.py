@@ -19,8 +19,13 @@ from fixtures.simulators.serve import serve_in_thread
 from fixtures.simulators.spa import create_app as spa_app
 
 M = Path(__file__).resolve().parents[2] / "mappings"
-SHIPPED = [("eoffice", M / "eoffice.toml"), ("portal", M / "portal.toml"), ("eoffice", M / "examples/ioffice.toml"),
-           ("portal", M / "examples/spa-portal.toml"), ("portal", M / "examples/spa-portal-browser.toml")]  # fmt: skip
+SHIPPED = [
+    ("eoffice", M / "eoffice.toml"),
+    ("portal", M / "portal.toml"),
+    ("eoffice", M / "examples/ioffice.toml"),
+    ("portal", M / "examples/spa-portal.toml"),
+    ("portal", M / "examples/spa-portal-browser.toml"),
+]
 
 
 @pytest.mark.parametrize(("kind", "path"), SHIPPED, ids=[p.name for _, p in SHIPPED])
@@ -37,8 +42,13 @@ def test_problems_name_the_file_key_and_what_is_expected() -> None:
     recipe["login"]["tokens"][1]["value"] = "Bearer"  # no {token}
     problems = check_recipe("portal", recipe, "mappings/portal.toml")
     keys = {p.key for p in problems}
-    assert keys == {"pages.list.url", "pages.list.fields.deadline", "pages.task.fields.number.path",
-                    "login.tokens.1.value", "pages.list.engine"}  # fmt: skip
+    assert keys == {
+        "pages.list.url",
+        "pages.list.fields.deadline",
+        "pages.task.fields.number.path",
+        "login.tokens.1.value",
+        "pages.list.engine",
+    }
     assert all(p.file == "mappings/portal.toml" for p in problems)
     assert check_recipe("eoffice", load_recipe(M / "portal.toml"), "x.toml")[0].key == "kind"
 
@@ -50,7 +60,9 @@ def _live(kind: str, path: Path, app: object, user: tuple[str, str]) -> list[str
 
 def test_live_check_reports_page_by_page_on_each_style() -> None:
     portal_user = ("snn.vanphong", "Kontum@2024")
-    eoffice = _live("eoffice", M / "eoffice.toml", eoffice_app(EOfficeState()), next(iter(DEFAULT_USERS.items())))
+    eoffice = _live(
+        "eoffice", M / "eoffice.toml", eoffice_app(EOfficeState()), next(iter(DEFAULT_USERS.items()))
+    )
     assert eoffice[0].endswith("theo công thức mappings/eoffice.toml (chỉ đọc, không gửi gì):")
     assert "Đăng nhập (/dang-nhap): được" in eoffice[1]
     assert "«Văn bản đến» (/vbden/danh-sach): khớp, 10 dòng" in eoffice[2]
@@ -62,7 +74,9 @@ def test_live_check_reports_page_by_page_on_each_style() -> None:
     assert "khớp, 10 dòng" in spa[2] and "[pages.update] gửi JSON" in spa[4]
     assert "[pages.return]: không có trong công thức" in spa[5]
     webforms = _live("portal", M / "portal.toml", portal_app(PortalState()), portal_user)
-    assert any("Trang «Trang cập nhật tình hình thực hiện»" in line and "(không gửi)" in line for line in webforms)
+    assert any(
+        "Trang «Trang cập nhật tình hình thực hiện»" in line and "(không gửi)" in line for line in webforms
+    )
 
 
 def test_live_check_says_what_did_not_match_and_never_sends() -> None:

@@ -46,17 +46,26 @@ def test_api_push_is_three_requests_and_sends_codes_and_iso_dates(spa: Spa) -> N
     with spa.http() as portal:
         portal.read("4101")
         spa.state.reset_counters()
-        receipt = portal.push(StatusUpdate("4178", "Đã hoàn thành trong hạn", "Đã ban hành.", date(2024, 6, 5)))
+        receipt = portal.push(
+            StatusUpdate("4178", "Đã hoàn thành trong hạn", "Đã ban hành.", date(2024, 6, 5))
+        )
     assert receipt.sent and receipt.detail["portal_message"] == "Đã cập nhật tiến độ nhiệm vụ."
-    assert spa.state.request_log == [("GET", "/api/nhiemvu/4178"), ("PUT", "/api/nhiemvu/4178/tien-do"),
-                                     ("GET", "/api/nhiemvu/4178")]  # fmt: skip
-    assert spa.state.accepted[0].form == {"trangThai": "HT_TRONG_HAN", "dienGiai": "Đã ban hành.", "ngayHoanThanh": "2024-06-05"}
+    assert spa.state.request_log == [
+        ("GET", "/api/nhiemvu/4178"),
+        ("PUT", "/api/nhiemvu/4178/tien-do"),
+        ("GET", "/api/nhiemvu/4178"),
+    ]
+    assert spa.state.accepted[0].form == {
+        "trangThai": "HT_TRONG_HAN",
+        "dienGiai": "Đã ban hành.",
+        "ngayHoanThanh": "2024-06-05",
+    }
 
 
 def test_no_chromium_is_started_for_the_api_recipe(spa: Spa) -> None:
     with spa.http() as portal:
         assert len(list(portal.list_tasks())) == 31
-        assert portal._browser is None  # noqa: SLF001
+        assert portal._browser is None
 
 
 def test_refusal_reads_the_sites_own_message(spa: Spa) -> None:
@@ -78,9 +87,11 @@ def test_expired_token_signs_in_again_for_reads_never_for_the_update(spa: Spa) -
 
 
 def test_wrong_password_names_the_account_not_the_password(spa: Spa) -> None:
-    with HttpPortal(spa.url, pf.USER, "sai-mat-khau-42", load_recipe(API)) as portal:
-        with pytest.raises(PortalRejectedError, match="mật khẩu không đúng") as caught:
-            portal.read("4101")
+    with (
+        HttpPortal(spa.url, pf.USER, "sai-mat-khau-42", load_recipe(API)) as portal,
+        pytest.raises(PortalRejectedError, match="mật khẩu không đúng") as caught,
+    ):
+        portal.read("4101")
     assert "sai-mat-khau-42" not in caught.value.message and pf.USER in caught.value.message
 
 
@@ -101,10 +112,16 @@ def test_a_renamed_json_key_is_a_mismatch_with_the_item_as_it_is(spa: Spa) -> No
     assert '"soKyHieu": "1234/UBND-NNTN"' in message  # what the API sent instead
 
 
-def test_screens_in_chromium_wait_for_the_drawn_data_and_the_in_app_save(spa: Spa, chromium: str, tmp_path: Path) -> None:
+def test_screens_in_chromium_wait_for_the_drawn_data_and_the_in_app_save(
+    spa: Spa, chromium: str, tmp_path: Path
+) -> None:
     recipe = load_recipe(SCREENS)
-    with BrowserPortal(spa.url, pf.USER, pf.PASSWORD, recipe, chromium_path=chromium, artifacts_dir=tmp_path,
-                       timeout=15) as browser, spa.http() as api:  # fmt: skip
+    with (
+        BrowserPortal(
+            spa.url, pf.USER, pf.PASSWORD, recipe, chromium_path=chromium, artifacts_dir=tmp_path, timeout=15
+        ) as browser,
+        spa.http() as api,
+    ):
         listed = list(browser.list_tasks())
         assert listed == list(api.list_tasks())  # path refs, JS-drawn table, same values as the API
         receipt = browser.push(StatusUpdate("4178", BLOCKED, "Chờ ý kiến Sở Tài chính."))
@@ -113,10 +130,16 @@ def test_screens_in_chromium_wait_for_the_drawn_data_and_the_in_app_save(spa: Sp
     assert len(spa.state.accepted) == 1
 
 
-def test_a_wait_that_never_comes_is_a_mismatch_not_an_empty_list(spa: Spa, chromium: str, tmp_path: Path) -> None:
+def test_a_wait_that_never_comes_is_a_mismatch_not_an_empty_list(
+    spa: Spa, chromium: str, tmp_path: Path
+) -> None:
     recipe = copy.deepcopy(load_recipe(SCREENS))
     recipe["pages"]["list"]["wait"] = "table#dsNhiemVu"
-    with BrowserPortal(spa.url, pf.USER, pf.PASSWORD, recipe, chromium_path=chromium, artifacts_dir=tmp_path,
-                       timeout=3) as browser, pytest.raises(MappingMismatchError) as caught:  # fmt: skip
+    with (
+        BrowserPortal(
+            spa.url, pf.USER, pf.PASSWORD, recipe, chromium_path=chromium, artifacts_dir=tmp_path, timeout=3
+        ) as browser,
+        pytest.raises(MappingMismatchError) as caught,
+    ):
         list(browser.list_tasks())
     assert "pages.list.wait" in caught.value.message and "table#dsNhiemVu" in caught.value.message
