@@ -1,5 +1,6 @@
 """Intake cost: HTTP requests of an eOffice poll with nothing new (per eOffice style: the table
-style of mappings/eoffice.toml and the iOffice-like card inbox of mappings/examples/ioffice.toml), and the time of one sync cycle
+style of mappings/eoffice.toml and the iOffice-like card inbox of mappings/examples/ioffice.toml),
+and the time of one sync cycle
 bringing 20 new documents into a register that already holds 1,000 and 100,000 documents.
 
 The history is bulk-inserted with SQL (realistic Document, Task and IntakeItem rows, distinct
@@ -220,11 +221,13 @@ def empty_poll(maps: Mappings, cal: WorkingCalendar, profile: Profile) -> None:
         finally:
             register.dispose()
     print(
-        f"eOffice poll with nothing new (through sync_source: {via_sync} requests, outcome {summary.outcome}):"
+        f"eOffice poll with nothing new (through sync_source: {via_sync} requests, "
+        f"outcome {summary.outcome}):"
     )
+    m = ROOT / "mappings"
     styles = [
-        ("eoffice (table, date filter)", EOfficeState(), create_app, ROOT / "mappings" / "eoffice.toml", (USER, PASSWORD)),
-        ("ioffice (cards, newest first)", ioffice_state(), ioffice_app, ROOT / "mappings" / "examples" / "ioffice.toml",
+        ("eoffice (table, date filter)", EOfficeState(), create_app, m / "eoffice.toml", (USER, PASSWORD)),
+        ("ioffice (cards, newest first)", ioffice_state(), ioffice_app, m / "examples" / "ioffice.toml",
          next(iter(IOFFICE_USERS.items()))),
     ]  # fmt: skip
     for label, state_, make, path, user in styles:

@@ -92,11 +92,13 @@ def main() -> None:
             rows.append((style, engine, count, per_second, per_update, least))
     print(f"Trình mô phỏng Phần mềm, độ trễ thêm {args.latency * 1000:.0f} ms mỗi yêu cầu")
     print(
-        f"{'style':<12} {'engine':<8} {'updates':>7} {'updates/s':>10} {'requests/update':>16} {'minimum':>8} {'ratio':>6}"
+        f"{'style':<12} {'engine':<8} {'updates':>7} {'updates/s':>10} {'requests/update':>16} "
+        f"{'minimum':>8} {'ratio':>6}"
     )
     for style, engine, count, per_second, per_update, least in rows:
         print(
-            f"{style:<12} {engine:<8} {count:>7} {per_second:>10.2f} {per_update:>16.2f} {least:>8} {per_update / least:>5.2f}x"
+            f"{style:<12} {engine:<8} {count:>7} {per_second:>10.2f} {per_update:>16.2f} {least:>8} "
+            f"{per_update / least:>5.2f}x"
         )
     print("(minimum the recipe needs: read the current value, send once, read back — 3 requests;")
     print(" through Chromium every script, stylesheet and API call of the page counts as a request)")

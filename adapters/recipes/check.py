@@ -18,7 +18,8 @@ from typing import Any
 
 from adapters.recipes import listing, read
 from adapters.recipes import values as v
-from adapters.recipes.spec import NEEDS, Page, Recipe, parse
+from adapters.recipes.spec import NEEDS, Page, Recipe
+from adapters.recipes.validate import parse
 from connector.errors import ConnectorError, Problem
 
 
