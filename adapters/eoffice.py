@@ -1,7 +1,9 @@
-"""The eOffice document system ("Văn bản đến") as a `connector.ports.Source`, over httpx + BeautifulSoup.
+"""The eOffice document system ("Văn bản đến") as a `connector.ports.Source`, driven by a recipe.
 
-Every URL, selector and label comes from the recipe (`mappings/eoffice.toml`, passed in parsed);
-pages are handed to the parser as bytes so that a page's own charset wins.
+Every URL, selector, JSON path and label comes from the recipe (`mappings/eoffice.toml`, or any
+recipe of the same kind, parsed by `adapters.recipes`); this module knows only what a Source must
+do with what the recipe finds: list refs with their received date, read each document, download
+the files it links to.
 
 Polling. The cursor is a JSON object::
 
@@ -9,24 +11,21 @@ Polling. The cursor is a JSON object::
 
 `received_since` is the latest received date (ngày đến) seen so far; the next poll lists from
 `received_since - overlap_days` (a document registered late with an earlier date is still found)
-and skips the refs in `seen`, the documents of that overlap window already returned. An empty
-cursor lists everything. Pages are followed through the list's own "next" link.
+and skips the refs in `seen`, the documents of that overlap window already returned. The list is
+filtered by the site (`since_param`) when it can, and a list sorted newest first
+(`paging.newest_first`) stops at the first page older than the window. An empty cursor lists all.
 
 Bad items. One unreadable record (a required field missing, an impossible date, a vanished page)
-does not stop the poll: `poll` returns a `Batch`, which iterates over the good documents and
-lists the bad ones in `batch.failed` as `Failure(ref, BadDocumentError)`. A failed ref is not put
-in `seen`, so it is tried again on every poll while it is inside the overlap window, and can be
-re-run with `fetch(ref)`. Run-level problems raise and return nothing: the page no longer matches
-the recipe (`MappingMismatchError`), the credentials are refused (`SourceAuthError`), the site
-stays unavailable after retries (`SourceUnavailableError`).
+does not stop the poll: `poll` returns a `Batch` listing it in `batch.failed`, not in `seen`, so
+it is tried again while inside the window. Run-level problems raise: the page no longer matches
+the recipe (`MappingMismatchError`), credentials refused (`SourceAuthError`), the site stays
+unavailable after retries (`SourceUnavailableError`).
 
-Resilience. Each request is retried on transport errors, 429 and 5xx, honouring `Retry-After`
-(adapters/http.py). A session that expires mid-run (a redirect to, or a render of, the login form)
-is renewed once, transparently. The password is only ever sent in the login POST body; it is in
-no URL, log line, repr or error message.
-
-Secret documents (độ mật set): returned with the arrival-notice fields only; the body is empty,
-attachments are not even downloaded (DESIGN §7).
+Documents and their files. `body` is the text the page shows (may be empty: many systems show
+only metadata and attachment links, the directive itself being the signed PDF). Every file the
+page links to is downloaded into `RawDocument.attachments`, each bounded by `max_attachment_bytes`,
+so that the reading step can take the text from the signed PDF. Secret documents (độ mật set)
+keep only the arrival-notice fields; their files are not even downloaded (DESIGN §7).
 """
 
 from __future__ import annotations
@@ -37,24 +36,43 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Self
-from urllib.parse import parse_qs, quote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-import httpx
+from bs4 import Tag
 
-from adapters import recipes as rc
-from adapters.http import make_client, retrying, send
+from adapters.http import retrying
+from adapters.recipes import listing, read
+from adapters.recipes import values as v
+from adapters.recipes.session import Session
+from adapters.recipes.spec import DATE_FIELDS, NEEDS, Page
+from adapters.recipes.validate import parse_recipe
 from connector.domain import Attachment, RawDocument
-from connector.errors import BadDocumentError, MappingMismatchError, Problem, SourceAuthError
+from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError
 from connector.ports import Batch, Failure
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ATTACHMENT_BYTES = 20_000_000
 METADATA_KEYS = (
-    "number", "issuer", "issued_on", "received_on", "subject", "secrecy", "urgency", "due_on", "signer",
-    "doc_type", "arrival_no", "handling_lead", "handling_cooperating", "handling_officer", "handling_due",
-    "handling_note", "business_type", "replaces_ref",
-)  # fmt: skip
+    "number",
+    "issuer",
+    "issued_on",
+    "received_on",
+    "subject",
+    "secrecy",
+    "urgency",
+    "due_on",
+    "signer",
+    "doc_type",
+    "arrival_no",
+    "handling_lead",
+    "handling_cooperating",
+    "handling_officer",
+    "handling_due",
+    "handling_note",
+    "business_type",
+    "replaces_ref",
+)
 NOTICE_KEYS = frozenset(
     {
         "number",
@@ -69,6 +87,7 @@ NOTICE_KEYS = frozenset(
         "replaces_ref",
     }
 )
+PAGE_FIELDS = frozenset({"body", "attachments"})
 
 
 @dataclass(frozen=True)
@@ -77,64 +96,13 @@ class _Row:
     received_on: date
 
 
-class _Recipe:
-    """The recipe, checked once: every problem is reported together as a MappingError."""
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        file = str(raw.get("name", "mappings/eoffice.toml"))
-        c = rc.RecipeChecker(raw, file)
-        self.file = file
-        self.login_url = c.get("login.url")
-        self.login_form = c.get("login.form")
-        self.username_field = c.get("login.username_field")
-        self.password_field = c.get("login.password_field")
-        self.login_error = c.get("login.error", default="")
-        self.list_url = c.get("list.url")
-        self.since_param = c.get("list.since_param")
-        self.list_date_format = c.get("list.date_format", (str, list))
-        self.table = c.get("list.table")
-        self.header_cells = c.get("list.header_cells")
-        self.rows = c.get("list.rows")
-        self.empty = c.get("list.empty")
-        self.link = c.get("list.link")
-        self.ref_param = c.get("list.ref_param")
-        self.next = c.get("list.next")
-        self.max_pages = c.get("list.max_pages", int, default=500)
-        self.columns = c.labels("list.columns")
-        self.detail_url = c.get("detail.url")
-        self.container = c.get("detail.container")
-        self.pairs = c.get("detail.pairs")
-        self.label = c.get("detail.label")
-        self.value = c.get("detail.value")
-        self.body = c.get("detail.body")
-        self.attachments = c.get("detail.attachments")
-        self.date_format = c.get("detail.date_format", (str, list))
-        self.date_fields = set(c.get("detail.date_fields", list, default=[]) or [])
-        self.none_values = {rc.norm_label(v) for v in c.get("detail.none_values", list, default=[]) or []}
-        self.required = list(c.get("detail.required", list, default=[]) or [])
-        self.fields = c.labels("detail.fields")
-        self.h_container = c.get("handling.container")
-        self.h_pairs = c.get("handling.pairs")
-        self.h_label = c.get("handling.label")
-        self.h_value = c.get("handling.value")
-        self.h_items = c.get("handling.items", default="")
-        self.h_separator = c.get("handling.separator", default=";")
-        self.h_fields = c.labels("handling.fields")
-        for key in ("number", "received_on"):
-            if self.columns and key not in self.columns:
-                c.problems.append(Problem(file, f"list.columns.{key}", "(thiếu)", "nhãn cột"))
-        if self.detail_url and "{ref}" not in self.detail_url:
-            c.problems.append(Problem(file, "detail.url", repr(self.detail_url), "một đường dẫn có {ref}"))
-        c.done()
-
-
 def check_recipe(recipe: Mapping[str, Any]) -> None:
     """Raise `MappingError` listing every problem of an eOffice recipe (for `connector check`)."""
-    _Recipe(recipe)
+    parse_recipe(recipe, "eoffice")
 
 
 class EOfficeSource:
-    """`connector.ports.Source` for the eOffice web system (see the module docstring)."""
+    """`connector.ports.Source` for an eOffice web system (see the module docstring)."""
 
     def __init__(
         self,
@@ -152,16 +120,23 @@ class EOfficeSource:
         max_attachment_bytes: int = MAX_ATTACHMENT_BYTES,
     ) -> None:
         self.name = name
-        self._recipe = _Recipe(recipe)
+        self.recipe = parse_recipe(recipe, "eoffice")
+        self._list = self.recipe.pages["list"]
+        self._detail = self.recipe.pages["detail"]
         self._base_url = base_url.rstrip("/")
         self._username = username
-        self._password = password
         self._overlap = timedelta(days=overlap_days)
-        self._client = make_client(self._base_url, timeout=timeout)
-        self._retry = retrying(attempts=retry_attempts, initial=retry_initial, max_wait=retry_max_wait)
-        self._what = f"eOffice «{name}»"
-        self._signed_in = False
         self._max_attachment = max_attachment_bytes
+        self.session = Session(
+            self.recipe,
+            self._base_url,
+            username,
+            password,
+            timeout=timeout,
+            unavailable=SourceUnavailableError,
+            auth_error=SourceAuthError,
+            retry=retrying(attempts=retry_attempts, initial=retry_initial, max_wait=retry_max_wait),
+        )
 
     def __repr__(self) -> str:
         return f"EOfficeSource(name={self.name!r}, base_url={self._base_url!r}, username={self._username!r})"
@@ -174,7 +149,7 @@ class EOfficeSource:
 
     def close(self) -> None:
         """Close the HTTP connections."""
-        self._client.close()
+        self.session.close()
 
     # -- the port -------------------------------------------------------------------------------
 
@@ -182,7 +157,7 @@ class EOfficeSource:
         """Every document received since the cursor (minus the overlap window), and the next cursor."""
         since = _cursor_date(cursor.get("received_since"))
         seen = {str(r) for r in cursor.get("seen", [])}
-        rows = self._list(since - self._overlap if since else None)
+        rows = self.list_refs(since - self._overlap if since else None)
         batch = Batch()
         done: set[str] = set()
         for row in sorted(rows.values(), key=lambda r: (r.received_on, r.ref)):
@@ -208,200 +183,126 @@ class EOfficeSource:
     def acknowledge(self, refs: Iterable[str]) -> None:
         """Nothing to mark on the site: the cursor alone records what was taken."""
 
-    # -- pages ----------------------------------------------------------------------------------
+    # -- the list -------------------------------------------------------------------------------
 
-    def _get(
-        self, url: str, params: Mapping[str, str] | None = None, *, max_bytes: int | None = None
-    ) -> httpx.Response:
-        return self._retry(send)(
-            self._client, "GET", url, what=self._what, params=params, max_bytes=max_bytes
-        )
-
-    def _is_login(self, response: httpx.Response) -> bool:
-        return urlsplit(str(response.url)).path.rstrip("/") == urlsplit(self._recipe.login_url).path.rstrip(
-            "/"
-        )
-
-    def _page(self, url: str, name: str, params: Mapping[str, str] | None = None) -> tuple[rc.Page, int]:
-        """A page as the signed-in user sees it; signs in (again) when the site asks for it."""
-        if not self._signed_in:
-            self._login()
-        response = self._get(url, params)
-        page = self._parse(response, name)
-        if self._is_login(response) or page.has(self._recipe.login_form):
-            self._signed_in = False
-            self._login()
-            response = self._get(url, params)
-            page = self._parse(response, name)
-            if self._is_login(response) or page.has(self._recipe.login_form):
-                raise SourceAuthError(f"{self._what}: phiên đăng nhập bị từ chối ngay sau khi đăng nhập lại.")
-        if response.status_code in (401, 403):
-            raise SourceAuthError(
-                f"{self._what} từ chối quyền truy cập trang «{name}» ({response.status_code})."
+    def _open(self, page: Page, url: str, params: Mapping[str, str]) -> read.Doc:
+        doc, status = self.session.get(page, url, params or None)
+        if status >= 400:
+            raise page.mismatch(
+                f"pages.{page.key}.url", f"trang trả về mã {status}", doc.excerpt_source(), doc.url
             )
-        return page, response.status_code
+        return doc
 
-    def _parse(self, response: httpx.Response, name: str) -> rc.Page:
-        url = str(response.url.copy_with(query=None))
-        return rc.Page(response.content, url=url, name=name, recipe_file=self._recipe.file)
-
-    def _login(self) -> None:
-        r = self._recipe
-        response = self._get(r.login_url)
-        page = self._parse(response, "Đăng nhập")
-        form = page.one(r.login_form, "login.form")
-        values = rc.form_values(form)
-        for field_name in (r.username_field, r.password_field):
-            if form.find(["input"], attrs={"name": field_name}) is None:
-                raise page.mismatch(f"biểu mẫu đăng nhập không có ô «{field_name}»")
-        values[r.username_field] = self._username
-        values[r.password_field] = self._password
-        action = urljoin(str(response.url), str(form.get("action") or r.login_url))
-        # The redirect after a successful sign-in is not followed: its landing page (usually the
-        # unfiltered list) would cost one more request per run and is not what the poll reads.
-        answer = self._retry(send)(
-            self._client, "POST", action, what=self._what, data=values, follow_redirects=False
-        )
-        back_to_login = False
-        if answer.is_redirect:
-            target = urlsplit(urljoin(action, answer.headers.get("location", ""))).path.rstrip("/")
-            back_to_login = target == urlsplit(urljoin(action, r.login_url)).path.rstrip("/")
-            if not back_to_login:
-                self._signed_in = True
-                return
-        after = self._parse(answer, "Đăng nhập")
-        if back_to_login or self._is_login(answer) or after.has(r.login_form) or answer.status_code >= 400:
-            shown = rc.text_of(after.soup.select_one(r.login_error)) if r.login_error else ""
-            reason = f": {shown}" if shown else f" (mã {answer.status_code})"
-            raise SourceAuthError(f"{self._what} từ chối đăng nhập của tài khoản «{self._username}»{reason}")
-        self._signed_in = True
-
-    def _list(self, since: date | None) -> dict[str, _Row]:
+    def list_refs(self, since: date | None) -> dict[str, _Row]:
         """Every row of the incoming list received on/after `since` (all when None), by ref."""
-        r = self._recipe
-        fmt = rc.labels_of(r.list_date_format)[0]
-        params = {r.since_param: since.strftime(fmt)} if since else {}
-        url: str | None = r.list_url
+        page = self._list
         found: dict[str, _Row] = {}
-        visited: set[str] = set()
-        while url is not None:
-            if len(visited) >= r.max_pages:
-                raise MappingMismatchError(
-                    f"{self._what}: danh sách vượt quá {r.max_pages} trang (list.max_pages)."
-                )
-            page, status = self._page(url, "Văn bản đến", params)
-            if status >= 400:
-                raise page.mismatch(f"trang trả về mã {status}")
-            visited.add(page.url + "?" + json.dumps(params, sort_keys=True))
-            for row in self._rows(page):
-                found.setdefault(row.ref, row)
-            nxt = page.soup.select_one(r.next)
-            url, params = None, {}
-            if nxt is not None and nxt.get("href"):
-                url = urljoin(page.url, str(nxt["href"]))
-                split = urlsplit(url)
-                params = {k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()}
-                url = split._replace(query="").geturl()
-                if url + "?" + json.dumps(params, sort_keys=True) in visited:
-                    raise page.mismatch(f"liên kết trang sau «{r.next}» quay lại trang đã đọc")
+        for listed in listing.walk(self.recipe, page, lambda u, p: self._open(page, u, p), since):
+            oldest: date | None = None
+            for n, block in enumerate(listed.items, start=1):
+                row = self._row(page, listed, block, n)
+                oldest = row.received_on if oldest is None else min(oldest, row.received_on)
+                if since is None or row.received_on >= since:
+                    found.setdefault(row.ref, row)
+            if page.paging.newest_first and since and oldest is not None and oldest < since:
+                break
         return found
 
-    def _rows(self, page: rc.Page) -> list[_Row]:
-        r = self._recipe
-        table = page.one(r.table, "list.table")
-        columns = rc.column_index(page, table.select(r.header_cells), r.columns, "list.columns")
-        rows = table.select(r.rows)
-        if table.select_one(r.empty) is not None:
-            return []
-        if not rows:
+    def _row(self, page: Page, listed: listing.ListPage, block: read.Node, n: int) -> _Row:
+        values = read.record(
+            self.recipe, page, block, listed.doc, listed.columns, strict=NEEDS["eoffice"]["list"][1]
+        )
+        if not values["ref"]:
             raise page.mismatch(
-                f"bảng không có dòng «{r.rows}» nào và cũng không có dấu hiệu trống «{r.empty}»"
+                page.fields["ref"].where,
+                f"dòng {n} không cho mã văn bản",
+                v.text_of(block) if hasattr(block, "get_text") else json.dumps(block, ensure_ascii=False),
+                listed.doc.url,
             )
-        out = []
-        for n, row in enumerate(rows, start=1):
-            cells = row.find_all(["td", "th"], recursive=False)
-            link = row.select_one(r.link)
-            if link is None or len(cells) <= max(columns.values()):
-                raise page.mismatch(f"dòng {n} không có liên kết «{r.link}» hoặc thiếu ô")
-            ref = parse_qs(urlsplit(str(link.get("href", ""))).query).get(r.ref_param, [""])[0]
-            if not ref:
-                raise page.mismatch(f"liên kết ở dòng {n} không có tham số «{r.ref_param}» (list.ref_param)")
-            received = rc.text_of(cells[columns["received_on"]])
-            try:
-                day = rc.parse_date(received, r.list_date_format)
-            except ValueError:
-                raise page.mismatch(f"ô ngày đến ở dòng {n} là «{received}», không đúng định dạng") from None
-            out.append(_Row(ref, day))
-        return out
+        try:
+            day = v.parse_date(values["received_on"], page.date_formats or self.recipe.date_formats)
+        except ValueError:
+            raise page.mismatch(
+                page.fields["received_on"].where,
+                f"ô ngày đến ở dòng {n} không đúng định dạng",
+                values["received_on"],
+                listed.doc.url,
+            ) from None
+        return _Row(values["ref"], day)
 
     # -- one document ---------------------------------------------------------------------------
 
     def _document(self, ref: str) -> RawDocument:
-        r = self._recipe
-        page, status = self._page(r.detail_url.replace("{ref}", quote(ref, safe="")), "Chi tiết văn bản")
-        if status == 404 or status == 410:
-            raise BadDocumentError(f"{self._what} không còn văn bản mã {ref} (mã {status}).")
+        page = self._detail
+        doc, status = self.session.get(page, v.fill(page.url, {"ref": ref}))
+        if status in (404, 410):
+            raise BadDocumentError(f"{self.recipe.name} không còn văn bản mã {ref} (mã {status}).")
         if status >= 400:
-            raise BadDocumentError(f"{self._what} trả về mã {status} cho văn bản mã {ref}.")
-        container = page.one(r.container, "detail.container")
-        found = rc.label_values(container, r.pairs, r.label, r.value)
-        if not any(rc.pick(found, labels) for labels in r.fields.values()):
-            raise page.mismatch(f"không thấy nhãn nào của detail.fields trong «{r.container} {r.pairs}»")
+            raise BadDocumentError(f"{self.recipe.name} trả về mã {status} cho văn bản mã {ref}.")
+        required = page.required or NEEDS["eoffice"]["detail"][1]
+        found = read.one(self.recipe, page, doc, strict=required)
         meta = dict.fromkeys(METADATA_KEYS, "")
         meta["business_type"] = "new"
-        for key, labels in r.fields.items():
-            meta[key] = self._value(rc.pick(found, labels))
-        h_scope = page.one(r.h_container, "handling.container")
-        h_found = rc.label_values(h_scope, r.h_pairs, r.h_label, r.h_value)
-        for key, labels in r.h_fields.items():
-            meta[key] = self._value(rc.pick(h_found, labels), items=True)
-        named = {**r.fields, **r.h_fields}
-        for key in r.date_fields:
+        meta.update({k: x for k, x in found.items() if k not in PAGE_FIELDS})
+        for key in DATE_FIELDS["eoffice"]:
             if meta.get(key):
                 try:
-                    meta[key] = rc.parse_date(meta[key], r.date_format).isoformat()
+                    meta[key] = v.parse_date(
+                        meta[key], page.date_formats or self.recipe.date_formats
+                    ).isoformat()
                 except ValueError:
                     raise BadDocumentError(
-                        f"Văn bản mã {ref} trên {self._what}: ô «{named.get(key, [key])[0]}» "
-                        f"có giá trị «{meta[key]}», không phải một ngày."
+                        f"Văn bản mã {ref} trên {self.recipe.name}: ô «{self._label(key)}» có giá trị "
+                        f"«{meta[key]}», không phải một ngày."
                     ) from None
-        missing = [r.fields.get(k, [k])[0] for k in r.required if not meta.get(k)]
+        missing = [self._label(k) for k in required if not meta.get(k)]
         if missing:
-            raise BadDocumentError(f"Văn bản mã {ref} trên {self._what} thiếu: {', '.join(missing)}.")
-        body_tag = page.one(r.body, "detail.body", container)
+            raise BadDocumentError(f"Văn bản mã {ref} trên {self.recipe.name} thiếu: {', '.join(missing)}.")
         now = datetime.now(TZ)
         if meta["secrecy"]:
-            notice = {k: (v if k in NOTICE_KEYS else "") for k, v in meta.items()}
+            notice = {k: (x if k in NOTICE_KEYS else "") for k, x in meta.items()}
             return RawDocument(self.name, ref, now, "", notice, (), _fingerprint(notice, "", ()))
-        body = rc.block_text(body_tag)
-        files = tuple(self._download(page, a) for a in container.select(r.attachments) if a.get("href"))
+        body = found.get("body", "")
+        body = body + "\n" if body and not body.endswith("\n") else body
+        files = tuple(self._download(page, doc, link) for link in self._links(page, doc))
         return RawDocument(self.name, ref, now, body, meta, files, _fingerprint(meta, body, files))
 
-    def _value(self, tag: Any, *, items: bool = False) -> str:
-        if tag is None:
-            return ""
-        parts = (
-            [rc.text_of(li) for li in tag.select(self._recipe.h_items)]
-            if items and self._recipe.h_items
-            else []
-        )
-        if not parts:
-            text = rc.text_of(tag)
-            parts = [p.strip() for p in text.split(self._recipe.h_separator)] if items else [text]
-        parts = [p for p in parts if p and rc.norm_label(p) not in self._recipe.none_values]
-        return "; ".join(parts)
+    def _label(self, key: str) -> str:
+        for group in self._detail.pairs:
+            if group.fields.get(key):
+                return group.fields[key][0]
+        return key
 
-    def _download(self, page: rc.Page, link: Any) -> Attachment:
-        url = urljoin(page.url, str(link["href"]))
-        name = rc.text_of(link) or urlsplit(url).path.rsplit("/", 1)[-1]
-        response = self._get(url, max_bytes=self._max_attachment)
-        if self._is_login(response):
-            self._signed_in = False
-            self._login()
-            response = self._get(url, max_bytes=self._max_attachment)
+    def _links(self, page: Page, doc: read.Doc) -> list[tuple[str, str]]:
+        """(URL, file name) of every attachment the page links to (an HTML link's text names the
+        file; a JSON value is the URL itself, named by its last path segment)."""
+        spec = page.fields.get("attachments")
+        if spec is None:
+            return []
+        out = []
+        for el in read.elements(spec, read.root(page, doc)):
+            if isinstance(el, Tag):
+                href, name = str(el.get(spec.attr or "href") or ""), v.text_of(el)
+            else:
+                href, name = v.json_text(el), ""
+            if href:
+                out.append((urljoin(doc.url, href), name or unquote(urlsplit(href).path.rsplit("/", 1)[-1])))
+        return out
+
+    def _download(self, page: Page, doc: read.Doc, link: tuple[str, str]) -> Attachment:
+        url, name = link
+        response = self.session.request(page, "GET", url, max_bytes=self._max_attachment)
+        if self.session.expired(response):
+            self.session.login()
+            response = self.session.request(page, "GET", url, max_bytes=self._max_attachment)
+        hops = 0
+        while response.is_redirect and hops < 5:
+            url = urljoin(url, response.headers.get("location", ""))
+            response = self.session.request(page, "GET", url, max_bytes=self._max_attachment)
+            hops += 1
         if response.status_code >= 400:
             raise BadDocumentError(
-                f"Không tải được tệp đính kèm «{name}» ({response.status_code}) từ {self._what}."
+                f"Không tải được tệp đính kèm «{name}» ({response.status_code}) từ {self.recipe.name}."
             )
         media = response.headers.get("content-type", "").split(";")[0].strip()
         if not media or media == "application/octet-stream":

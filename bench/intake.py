@@ -1,4 +1,6 @@
-"""Intake cost: HTTP requests of an eOffice poll with nothing new, and the time of one sync cycle
+"""Intake cost: HTTP requests of an eOffice poll with nothing new (per eOffice style: the table
+style of mappings/eoffice.toml and the iOffice-like card inbox of mappings/examples/ioffice.toml),
+and the time of one sync cycle
 bringing 20 new documents into a register that already holds 1,000 and 100,000 documents.
 
 The history is bulk-inserted with SQL (realistic Document, Task and IntakeItem rows, distinct
@@ -24,6 +26,7 @@ from sqlalchemy import insert, text
 
 from adapters.eoffice import EOfficeSource
 from adapters.files import read_text
+from adapters.recipes import load_recipe
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.log import configure
@@ -32,6 +35,9 @@ from connector.register.db import Register, open_register
 from connector.register.tables import Document, IntakeItem, Task
 from connector.sync.intake import sync_source
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, SimDocument, create_app, seed_documents
+from fixtures.simulators.ioffice import USERS as IOFFICE_USERS
+from fixtures.simulators.ioffice import create_app as ioffice_app
+from fixtures.simulators.ioffice import new_state as ioffice_state
 from fixtures.simulators.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,36 +188,58 @@ def cycle(history: int, maps: Mappings, cal: WorkingCalendar, profile: Profile) 
             register.dispose()
 
 
+def _idle_requests(
+    state: EOfficeState, app: Any, recipe: dict[str, Any], user: tuple[str, str]
+) -> tuple[int, int, str]:
+    """Requests of a poll with nothing new: from a fresh process (sign-in first) and already signed in."""
+    with serve_in_thread(app) as url:
+        with EOfficeSource("eoffice", url, *user, recipe, retry_attempts=2) as source:
+            _, cursor = source.poll({})
+            state.requests.clear()
+            source.poll(cursor)
+            warm = list(state.requests)
+        state.requests.clear()
+        with EOfficeSource("eoffice", url, *user, recipe, retry_attempts=2) as source:
+            source.poll(cursor)
+        cold = list(state.requests)
+    kinds = Counter(f"{r.method} {r.path}" for r in warm)
+    return len(cold), len(warm), ", ".join(f"{k} ×{v}" for k, v in kinds.items())
+
+
 def empty_poll(maps: Mappings, cal: WorkingCalendar, profile: Profile) -> None:
-    """Requests of a poll with nothing new: as `connector sync` runs it (a fresh process, so a fresh
-    login) and with a source object that is already signed in (a long-running scheduler)."""
+    """Requests of a poll with nothing new, per eOffice style: as `connector sync` runs it (a fresh
+    process, so a fresh login) and with a source already signed in (a long-running scheduler).
+    The first style also goes through `sync_source`, the register and the normaliser."""
     with tempfile.TemporaryDirectory() as tmp:
         register = open_register(f"sqlite:///{Path(tmp) / 'register.sqlite3'}")
         state = EOfficeState()
         try:
-            with serve_in_thread(create_app(state)) as url:
-                with _source(maps, url) as source:
-                    sync_source(register, source, maps, cal, profile, read=read_text)
-                    state.requests.clear()
-                    sync_source(register, source, maps, cal, profile, read=read_text)
-                    warm = list(state.requests)
+            with serve_in_thread(create_app(state)) as url, _source(maps, url) as source:
+                sync_source(register, source, maps, cal, profile, read=read_text)
                 state.requests.clear()
-                with _source(maps, url) as source:
-                    summary = sync_source(register, source, maps, cal, profile, read=read_text)
-                cold = list(state.requests)
+                summary = sync_source(register, source, maps, cal, profile, read=read_text)
+                via_sync = len(state.requests)
         finally:
             register.dispose()
-    new = summary.counts["stored"] + summary.counts["review"] + summary.counts["secret"]
-    print(f"eOffice poll with nothing new ({len(state.documents)} documents on the site, outcome "
-          f"{summary.outcome}, {new} new):")  # fmt: skip
-    for label, reqs in (("fresh process (connector sync)", cold), ("already signed in", warm)):
-        kinds = Counter(f"{r.method} {r.path}" for r in reqs)
-        print(f"  {label}: {len(reqs)} HTTP requests — " + ", ".join(f"{k} ×{v}" for k, v in kinds.items()))
     print(
-        "  why more than 1: the site has no API token; each new process signs in first "
-        "(GET the login form for its anti-forgery token, POST the credentials; the redirect after "
-        "it is not followed), then reads the «Văn bản đến» list from the overlap window (one page "
-        "per 10 rows). A long-running process that keeps its session needs only the list page."
+        f"eOffice poll with nothing new (through sync_source: {via_sync} requests, "
+        f"outcome {summary.outcome}):"
+    )
+    m = ROOT / "mappings"
+    styles = [
+        ("eoffice (table, date filter)", EOfficeState(), create_app, m / "eoffice.toml", (USER, PASSWORD)),
+        ("ioffice (cards, newest first)", ioffice_state(), ioffice_app, m / "examples" / "ioffice.toml",
+         next(iter(IOFFICE_USERS.items()))),
+    ]  # fmt: skip
+    for label, state_, make, path, user in styles:
+        cold, warm, kinds = _idle_requests(state_, make(state_), load_recipe(path), user)
+        print(f"  {label}: {len(state_.documents)} documents; fresh process {cold} requests, "
+              f"already signed in {warm} — {kinds}")  # fmt: skip
+    print(
+        "  why more than 1 from a fresh process: each new process signs in first (GET the login form for "
+        "its anti-forgery token, POST the credentials; the redirect after it is not followed). Signed in, "
+        "the table style reads the list from the overlap window (10 rows a page); the card style stops at "
+        "the first page older than the cursor."
     )
 
 

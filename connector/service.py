@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from connector.config import Config, EdxmlSourceSettings, EOfficeSourceSettings, MailSourceSettings
 from connector.domain import RawDocument
-from connector.errors import BadDocumentError, ConfigError, MappingError, Problem
+from connector.errors import BadDocumentError, ConfigError, Problem
 from connector.mappings import Mappings
 from connector.ports import Notifier, Portal, Source, TextReader
 
@@ -31,11 +31,12 @@ READERS: dict[str, str] = {
 }
 """The readers of the file route (`connector parse FILE`) and of every attachment's text."""
 MAX_FILE_BYTES = 30 * 1024 * 1024
-RECIPE_CHECKS: dict[str, str] = {
-    "eoffice": "adapters.eoffice:check_recipe",
-    "portal": "adapters.portal.recipe:check_recipe",
+RECIPES: dict[str, str] = {
+    "check": "adapters.recipes.check:check_recipe",
+    "live": "adapters.recipes.check:live_check",
 }
-"""For each adapter that reads a recipe in mappings/, the function that validates one."""
+"""The recipe interpreter's own checks: `check(kind, recipe, file) -> problems` without touching the
+site; `live(kind, recipe, file, base_url, username, password) -> lines`, read-only, on the site."""
 
 
 class ConfiguredAdapters:
@@ -106,23 +107,51 @@ def installed(kind: str) -> bool:
         return False
 
 
-def check_recipes(cfg: Config, maps: Mappings) -> list[Problem]:
-    """Every problem of every recipe the config uses, checked by the adapter that will read it."""
+def recipes_used(cfg: Config, maps: Mappings) -> list[tuple[str, str, dict[str, Any]]]:
+    """(kind, file, recipe as the adapter will get it) of every recipe the config uses that exists."""
     used: list[tuple[str, str]] = [
         (s.type, s.recipe) for s in cfg.settings.source if isinstance(s, EOfficeSourceSettings)
     ]
     if cfg.settings.portal is not None and cfg.settings.portal.enabled:
         used.append(("portal", cfg.settings.portal.recipe))
-    problems: list[Problem] = []
+    out = []
     for kind, name in dict.fromkeys(used):
-        if name not in maps.recipes or kind not in RECIPE_CHECKS:
-            continue  # (a missing recipe file is reported by the config's cross-checks)
-        recipe = _with_statuses(maps, maps.recipes[name]) if kind == "portal" else maps.recipes[name]
-        try:
-            load_object(RECIPE_CHECKS[kind])(recipe)
-        except MappingError as exc:
-            problems.extend(exc.problems)
-    return problems
+        if name in maps.recipes:  # (a missing recipe file is reported by the config's cross-checks)
+            recipe = _with_statuses(maps, maps.recipes[name]) if kind == "portal" else maps.recipes[name]
+            out.append((kind, _recipe_file(cfg, name), {**recipe, "_file": _recipe_file(cfg, name)}))
+    return out
+
+
+def check_recipes(cfg: Config, maps: Mappings) -> list[Problem]:
+    """Every problem of every recipe the config uses, checked by the interpreter that will read it."""
+    check = load_object(RECIPES["check"])
+    return [p for kind, file, recipe in recipes_used(cfg, maps) for p in check(kind, recipe, file)]
+
+
+def live_check(cfg: Config, maps: Mappings) -> tuple[list[str], int]:
+    """Sign in to each site the config uses and try each read page once (read-only): the Vietnamese
+    lines, and how many steps did not work."""
+    live = load_object(RECIPES["live"])
+    sites: dict[str, tuple[str, str, str]] = {
+        s.recipe: (str(s.base_url), s.username, s.password_env)
+        for s in cfg.settings.source
+        if isinstance(s, EOfficeSourceSettings)
+    }
+    if cfg.settings.portal is not None:
+        p = cfg.settings.portal
+        sites[p.recipe] = (str(p.base_url), p.username, p.password_env)
+    lines: list[str] = []
+    failed = 0
+    for kind, file, recipe in recipes_used(cfg, maps):
+        base_url, username, password_env = sites[PurePath(file).stem]
+        report = live(kind, recipe, file, base_url, username, cfg.secret(password_env))
+        lines += report
+        failed += report.failed
+    return lines, failed
+
+
+def _recipe_file(cfg: Config, name: str) -> str:
+    return str(cfg.mappings_dir / f"{name}.toml")
 
 
 def _with_statuses(maps: Mappings, recipe: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +196,7 @@ def build_source(cfg: Config, maps: Mappings, name: str) -> Source:
             str(settings.base_url),
             settings.username,
             cfg.secret(settings.password_env),
-            maps.recipes[settings.recipe],
+            {**maps.recipes[settings.recipe], "_file": _recipe_file(cfg, settings.recipe)},
             overlap_days=settings.overlap_days,
         )
     if isinstance(settings, EdxmlSourceSettings):
@@ -190,7 +219,10 @@ def build_portal(cfg: Config, maps: Mappings) -> Portal:
     if settings is None:
         raise ConfigError([Problem("config.toml", "portal", "(không có)", "một bảng [portal]")])
     cls = _adapter("portal", "portal")
-    recipe = _with_statuses(maps, maps.recipes[settings.recipe])
+    recipe = {
+        **_with_statuses(maps, maps.recipes[settings.recipe]),
+        "_file": _recipe_file(cfg, settings.recipe),
+    }
     return cls(str(settings.base_url), settings.username, cfg.secret(settings.password_env), recipe)
 
 

@@ -82,7 +82,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate config and every mapping file, all problems at once; test the register."""
     from connector.cli.check import run_check
 
-    return run_check(_config_path(args))
+    return run_check(_config_path(args), live=args.live)
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
@@ -222,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     p = sub.add_parser("check", help="kiểm tra cấu hình, các tệp ánh xạ và sổ theo dõi")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="đăng nhập thử và mở từng trang đọc của eOffice, Phần mềm theo dõi (chỉ đọc, không gửi gì)",
+    )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("calendar", help="tính ngày làm việc")

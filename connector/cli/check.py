@@ -15,11 +15,15 @@ from connector.config import Config, load
 from connector.errors import ConfigError, ConnectorError, MappingError, Problem, to_message
 from connector.log import redact_text
 from connector.mappings import Mappings, load_all
-from connector.service import check_recipes
+from connector.service import check_recipes, live_check
 
 
-def run_check(config_path: Path) -> int:
-    """Print every problem found and return 0 when there is none, 1 otherwise."""
+def run_check(config_path: Path, *, live: bool = False) -> int:
+    """Print every problem found and return 0 when there is none, 1 otherwise.
+
+    With `live`, a valid config goes on to sign in to each site it names and open each read page
+    once (read-only, `connector.service.live_check`); a page that does not match makes it 1.
+    """
     problems: list[Problem] = []
     cfg: Config | None = None
     maps: Mappings | None = None
@@ -61,7 +65,19 @@ def run_check(config_path: Path) -> int:
         print(line, file=sys.stdout if ok else sys.stderr)
         if not ok:
             return 1
-    return 0
+    return _live(cfg, maps) if live else 0
+
+
+def _live(cfg: Config, maps: Mappings) -> int:
+    """The read-only trial on the real sites; 1 when a page did not match or a site did not answer."""
+    try:
+        lines, failed = live_check(cfg, maps)
+    except ConnectorError as exc:
+        print(redact_text(to_message(exc)), file=sys.stderr)
+        return 1
+    for line in lines:
+        print(redact_text(line))
+    return 1 if failed else 0
 
 
 def _cross_checks(cfg: Config, maps: Mappings, config_file: str) -> list[Problem]:

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters import recipes as rc
 from adapters.eoffice import EOfficeSource, check_recipe
 from adapters.http import retry_after_seconds
+from adapters.recipes import read, values
+from adapters.recipes.spec import Page
 from connector.errors import (
     BadDocumentError,
     MappingError,
@@ -29,17 +30,17 @@ from .conftest import PASSWORD, ROOT
 
 # What an admin changes in mappings/eoffice.toml after the site's redesign (layout 2).
 V2_EDITS = {
-    'table = "table#tblVanBanDen"': 'table = "div.k-grid table"',
+    'scope = "table#tblVanBanDen"': 'scope = "div.k-grid table"',
     'empty = "td.khong-co-du-lieu"': 'empty = "tr.k-no-data"',
-    'link = "a.xem-chi-tiet"': 'link = "a.k-link-detail"',
+    'ref = { css = "a.xem-chi-tiet"': 'ref = { css = "a.k-link-detail"',
     'next = "ul.pagination a[rel=next]"': 'next = "a.k-pager-next"',
-    'number = "Số/Ký hiệu"\nreceived_on': 'number = "Số ký hiệu"\nreceived_on',
-    'container = "#chiTietVanBan"': 'container = "div.card"',
-    'pairs = "table.thong-tin-van-ban tr"\nlabel = "th"\nvalue = "td"': (
-        'pairs = "dl.doc-info div.row"\nlabel = "dt"\nvalue = "dd"'
+    'number = { column = "Số/Ký hiệu" }': 'number = { column = "Số ký hiệu" }',
+    'scope = "#chiTietVanBan"': 'scope = "div.card"',
+    'scope = "table.thong-tin-van-ban"\nlabel = "th"\nvalue = "td"': (
+        'scope = "dl.doc-info"\nlabel = "dt"\nvalue = "dd"'
     ),
-    'body = "div.noi-dung-van-ban"': 'body = "#vbContent"',
-    'attachments = "ul.dinh-kem a"': 'attachments = "div.files a.file"',
+    'body = { css = "div.noi-dung-van-ban"': 'body = { css = "#vbContent"',
+    'attachments = { css = "ul.dinh-kem a"': 'attachments = { css = "div.files a.file"',
     'number = "Số/Ký hiệu"\narrival_no = "Số đến"': 'number = "Số, ký hiệu"\narrival_no = "Số đến"',
     'issued_on = "Ngày ban hành"': 'issued_on = "Ngày văn bản"',
     'received_on = "Ngày đến"\nissuer': 'received_on = "Ngày nhận"\nissuer',
@@ -49,8 +50,8 @@ V2_EDITS = {
     'secrecy = "Độ mật"\nurgency = "Độ khẩn"\ndue_on = "Hạn xử lý"': (
         'secrecy = "Mức độ mật"\nurgency = "Mức độ khẩn"\ndue_on = "Hạn giải quyết"'
     ),
-    'container = "table#butPhe"\npairs = "tr"\nlabel = "th"\nvalue = "td"': (
-        'container = "section#y-kien-chi-dao"\npairs = "div.row"\nlabel = "dt"\nvalue = "dd"'
+    'scope = "table#butPhe"\nlabel = "th"\nvalue = "td"': (
+        'scope = "section#y-kien-chi-dao"\nlabel = "dt"\nvalue = "dd"'
     ),
     'handling_lead = "Đơn vị chủ trì"': 'handling_lead = "Chủ trì"',
     'handling_cooperating = "Đơn vị phối hợp"': 'handling_cooperating = "Phối hợp"',
@@ -275,15 +276,17 @@ def test_fetch_of_a_vanished_document_is_a_bad_document(make_source):
 
 
 def test_broken_recipe_lists_every_problem(eoffice_recipe):
+    detail = {**eoffice_recipe["pages"]["detail"], "url": "/x"}
     broken = {
         **eoffice_recipe,
         "login": {"url": "/dang-nhap"},
-        "detail": {**eoffice_recipe["detail"], "url": "/x"},
+        "pages": {**eoffice_recipe["pages"], "detail": detail},
     }
     with pytest.raises(MappingError) as info:
         EOfficeSource("eoffice", "http://127.0.0.1:9", "u", "p", broken)
     keys = {p.key for p in info.value.problems}
-    assert {"login.form", "login.username_field", "login.password_field", "detail.url"} <= keys
+    assert {"login.form", "login.username", "login.password", "pages.detail.url"} <= keys
+    assert all(p.file == "mappings/eoffice.toml" for p in info.value.problems)
 
 
 def test_oversize_attachment_is_a_bad_document(make_source):
@@ -312,17 +315,19 @@ def test_a_page_in_a_legacy_charset_reads_as_nfc_text():
     html = (
         '<html><head><meta charset="windows-1258"></head><body><th>Trích y\u00ea\u0301u:</th></body></html>'
     )
-    page = rc.Page(html.encode("cp1258"), url="http://x/", name="t", recipe_file="f")
-    label = rc.text_of(page.soup.select_one("th"))
-    assert label == "Trích yếu:" and rc.norm_label(label) == rc.norm_label("TRÍCH YẾU")
+    page = Page(key="detail", title="t", file="f")
+    doc = read.parse_doc(page, html.encode("cp1258"), "http://x/")
+    label = values.text_of(doc.soup.select_one("th"))
+    assert label == "Trích yếu:" and values.norm_label(label) == values.norm_label("TRÍCH YẾU")
 
 
 def test_shipped_recipe_is_valid_and_wrong_types_are_problems(eoffice_recipe):
     check_recipe(eoffice_recipe)
-    broken = {**eoffice_recipe, "detail": {**eoffice_recipe["detail"], "date_fields": "issued_on"}}
+    detail = {**eoffice_recipe["pages"]["detail"], "required": 3, "colour": "đỏ"}
+    broken = {**eoffice_recipe, "pages": {**eoffice_recipe["pages"], "detail": detail}}
     with pytest.raises(MappingError) as info:
         check_recipe(broken)
-    assert [p.key for p in info.value.problems] == ["detail.date_fields"]
+    assert [p.key for p in info.value.problems] == ["pages.detail.colour", "pages.detail.required"]
 
 
 def test_retry_after_header_forms():

@@ -117,8 +117,8 @@ def test_failure_keeps_screenshot_and_trace(sim: Sim, browser: BrowserPortal, tm
 
     message = caught.value.message
     assert (
-        "Trang cập nhật tình hình thực hiện (/NhiemVu/CapNhat.aspx) không còn khớp với mappings/portal.toml"
-        in message
+        "Trang «Trang cập nhật tình hình thực hiện» (/NhiemVu/CapNhat.aspx) không còn khớp với công thức "
+        "mappings/portal.toml: khóa pages.update.fields.status" in message
     )
     assert "ddlTrangThai" in message
     pngs, traces = (

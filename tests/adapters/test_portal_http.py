@@ -9,7 +9,8 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from adapters.portal import HttpPortal, Recipe
+from adapters.portal import HttpPortal
+from adapters.recipes.validate import parse_recipe
 from connector.domain import Attachment, StatusUpdate
 from connector.errors import (
     MappingError,
@@ -282,9 +283,6 @@ def test_simulator_refuses_a_replayed_form_token(sim: Sim) -> None:
     assert len(sim.state.accepted) == 1
 
 
-MISMATCH_END = "Quản trị viên cần cập nhật tệp ánh xạ."
-
-
 def test_changed_layout_of_the_list_is_a_mapping_mismatch(sim: Sim, portal: HttpPortal) -> None:
     sim.state.faults.layout = 2
 
@@ -293,20 +291,25 @@ def test_changed_layout_of_the_list_is_a_mapping_mismatch(sim: Sim, portal: Http
 
     message = caught.value.message
     assert message.startswith(
-        "Trang danh sách nhiệm vụ (/NhiemVu/DanhSach.aspx) không còn khớp với "
-        "mappings/portal.toml (bộ chọn table#ctl00_MainContent_gvNhiemVu)."
+        "Trang «Trang danh sách nhiệm vụ» (/NhiemVu/DanhSach.aspx) không còn khớp với công thức "
+        "mappings/portal.toml: khóa pages.list.scope "
+        "(bộ chọn «table#ctl00_MainContent_gvNhiemVu» không tìm thấy gì)."
     )
-    assert message.endswith(MISMATCH_END)
+    assert "Trang có: «" in message  # what the page showed instead
+    assert message.endswith("quản trị viên cần cập nhật mappings/portal.toml.")
 
 
 def test_changed_layout_of_the_forms_is_caught_before_any_submit(sim: Sim, portal: HttpPortal) -> None:
     sim.state.faults.layout = 2
 
     with pytest.raises(
-        MappingMismatchError, match=r'bộ chọn form#form1 \[name="ctl00\$MainContent\$ddlTrangThai"\]'
-    ):
+        MappingMismatchError, match=r"khóa pages.update.fields.status \(ô «ctl00\$MainContent\$ddlTrangThai»"
+    ) as c:
         portal.push(update())
-    with pytest.raises(MappingMismatchError, match=r"Trang thông tin nhiệm vụ .*lblTrangThai"):
+    assert "ddlTinhTrang" in c.value.message  # the inputs the form has now
+    with pytest.raises(
+        MappingMismatchError, match=r"Trang thông tin nhiệm vụ.*pages.task.fields.status_label.*lblTrangThai"
+    ):
         portal.read("4101")
     assert posts(sim) == []
 
@@ -316,7 +319,7 @@ def test_js_only_page_on_the_http_engine_says_it_needs_the_browser(sim: Sim, rec
     with sim.http(http_only) as p, pytest.raises(MappingMismatchError) as caught:
         p.return_task("4213", "Nội dung cấp phép cơ sở y tế thuộc chức năng của Sở Y tế.")
 
-    assert "bộ chọn form#frmTraLai" in caught.value.message
+    assert "khóa pages.return.form (bộ chọn «form#frmTraLai»" in caught.value.message
     assert 'engine = "browser"' in caught.value.message
     assert sim.state.returned == []
 
@@ -359,14 +362,16 @@ def test_recipe_without_status_values_picks_options_by_label(sim: Sim, recipe: d
 
 
 def test_broken_recipe_lists_every_problem(recipe: dict) -> None:
-    broken = with_page(recipe, "update", form=None, engine="firefox")
-    del broken["pages"]["list"]["columns"]["number"]
+    broken = with_page(recipe, "update", engine="firefox")
+    del broken["pages"]["update"]["form"]
+    del broken["pages"]["list"]["fields"]["number"]
 
     with pytest.raises(MappingError) as caught:
-        Recipe.from_mapping(broken)
+        parse_recipe(broken, "portal")
 
     keys = {p.key for p in caught.value.problems}
-    assert keys == {"pages.update.form", "pages.update.engine", "pages.list.columns.number"}
+    assert keys == {"pages.update.form", "pages.update.engine", "pages.list.fields.number"}
+    assert {p.file for p in caught.value.problems} == {"mappings/portal.toml"}
 
 
 def test_fault_switches_over_http(sim: Sim, portal: HttpPortal) -> None:

@@ -14,18 +14,23 @@ from typing import Any
 import pytest
 
 from adapters.memory import MemoryPortal
-from adapters.portal import HttpPortal, load_recipe
+from adapters.portal import HttpPortal
+from adapters.recipes import load_recipe
 from fixtures.simulators.eoffice import DEFAULT_USERS, EOfficeState, seed_documents
 from fixtures.simulators.eoffice import create_app as eoffice_app
+from fixtures.simulators.ioffice import USERS as IOFFICE_USERS
+from fixtures.simulators.ioffice import create_app as ioffice_app
+from fixtures.simulators.ioffice import new_state as ioffice_state
 from fixtures.simulators.portal import STATUS_OPTIONS, PortalState, seed_tasks
 from fixtures.simulators.portal import create_app as portal_app
 from fixtures.simulators.serve import serve_in_thread
+from fixtures.simulators.spa import create_app as spa_app
 from tests.contracts import backends as b
 from tests.dovecot_server import Dovecot, dovecot_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["memory", "eoffice", "edxml", "imap"]
-PORTALS = ["memory", "http"]
+SOURCES = ["memory", "eoffice", "ioffice", "edxml", "imap"]
+PORTALS = ["memory", "http", "spa"]
 NOTIFIERS = ["memory", "smtp"]
 PORTAL_USER, PORTAL_PASSWORD = "snn.vanphong", "Kontum@2024"
 
@@ -52,6 +57,11 @@ def _build_source(kind: str, request: pytest.FixtureRequest, stack: ExitStack, t
         with (ROOT / "mappings" / "eoffice.toml").open("rb") as fh:
             recipe = tomllib.load(fh)
         return b.eoffice_source(stack, state, url, recipe, next(iter(DEFAULT_USERS.items())))
+    if kind == "ioffice":  # the iOffice-like style: cards, path refs, the text only in signed PDFs
+        state = ioffice_state(page_size=4)
+        url = stack.enter_context(serve_in_thread(ioffice_app(state)))
+        recipe = load_recipe(ROOT / "mappings" / "examples" / "ioffice.toml")
+        return b.eoffice_source(stack, state, url, recipe, next(iter(IOFFICE_USERS.items())))
     if kind == "edxml":
         exporter = EOfficeState()  # the simulator's edXML export supplies packets that arrive later
         later = iter(exporter.packet(d) for d in list(exporter.documents.values())[30:])
@@ -68,7 +78,7 @@ def source_harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[b
         yield _build_source(request.param, request, stack, tmp_path)
 
 
-@pytest.fixture(params=[k for k in SOURCES if k != "eoffice"])
+@pytest.fixture(params=[k for k in SOURCES if k not in ("eoffice", "ioffice")])
 def marking_source_harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[b.SourceHarness]:
     """The sources that mark handled documents on their side (eOffice has nothing to mark)."""
     with ExitStack() as stack:
@@ -85,11 +95,13 @@ def portal_harness(request: pytest.FixtureRequest) -> Iterator[b.PortalHarness]:
         yield b.PortalHarness("memory", twin, expected, accepted=lambda: len(twin.pushed))
         return
     state = PortalState()
+    app, recipe_file = portal_app(state), ROOT / "mappings" / "portal.toml"
+    if request.param == "spa":  # the single-page app, through its JSON API on the fast engine
+        app, recipe_file = spa_app(state), ROOT / "mappings" / "examples" / "spa-portal.toml"
     with ExitStack() as stack:
-        url = stack.enter_context(serve_in_thread(portal_app(state)))
-        recipe = load_recipe(ROOT / "mappings")
-        portal = stack.enter_context(HttpPortal(url, PORTAL_USER, PORTAL_PASSWORD, recipe))
-        yield b.PortalHarness("http", portal, expected, accepted=lambda: len(state.accepted))
+        url = stack.enter_context(serve_in_thread(app))
+        portal = stack.enter_context(HttpPortal(url, PORTAL_USER, PORTAL_PASSWORD, load_recipe(recipe_file)))
+        yield b.PortalHarness(request.param, portal, expected, accepted=lambda: len(state.accepted))
 
 
 @pytest.fixture(params=NOTIFIERS)

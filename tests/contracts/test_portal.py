@@ -1,4 +1,5 @@
-"""The Portal contract (connector/ports.py), run on `MemoryPortal` and `HttpPortal` + the simulator.
+"""The Portal contract (connector/ports.py), run on `MemoryPortal` and on `HttpPortal` against each
+portal style: the WebForms-like simulator (HTML forms) and the single-page app (its JSON API).
 
 `return_task` is not in this contract run: on the shipped recipe its page needs the browser engine
 (tests/adapters/test_portal_browser.py covers it); the twin's own behaviour is in test_memory.py.

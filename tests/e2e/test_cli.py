@@ -96,7 +96,7 @@ def test_check_validates_the_recipes_the_config_uses(workspace: Path) -> None:
     )
     portal = workspace / "mappings" / "portal.toml"
     text = portal.read_text(encoding="utf-8")
-    portal.write_text(text.replace("[pages.list]", "[pages.danh-sach]", 1), encoding="utf-8")
+    portal.write_text(text.replace("\n[pages.list]\n", "\n[pages.danh-sach]\n"), encoding="utf-8")
     bad = run("check", cwd=workspace, env=ENV_OK)
     assert bad.returncode == 1, bad.stdout
     assert "detail.url" in bad.stderr and "{ref}" in bad.stderr
