@@ -200,7 +200,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
     """Ask for a password twice and print its argon2 hash for a [[web.user]] entry."""
-    from connector.web.auth import run_hash_password
+    from connector.cli.password import run_hash_password
 
     return run_hash_password()
 

@@ -10,10 +10,8 @@ matching token is refused, so another site cannot make a logged-in clerk's brows
 from __future__ import annotations
 
 import functools
-import getpass
 import os
 import secrets
-import sys
 import threading
 import time
 from pathlib import Path
@@ -125,21 +123,6 @@ def current_user(request: Request) -> str | None:
     return str(name)
 
 
-def run_hash_password() -> int:
-    """`connector hash-password`: ask twice, print the argon2 hash and the lines for config.toml."""
-    first = getpass.getpass("Mật khẩu mới: ")
-    if len(first.strip()) < MIN_PASSWORD:
-        sys.stderr.write(
-            f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự. Chạy lại: connector hash-password\n"
-        )
-        return 2
-    second = getpass.getpass("Nhập lại mật khẩu: ")
-    if first != second:
-        sys.stderr.write("Hai lần nhập không khớp nhau. Chạy lại: connector hash-password\n")
-        return 2
-    digest = _hasher.hash(first)
-    sys.stdout.write(
-        f"Mã băm: {digest}\n\nDán các dòng sau vào config.toml (sửa tên đăng nhập và họ tên):\n\n"
-        f'[[web.user]]\nname = "vanthu"\nfull_name = "Họ và tên văn thư"\npassword_hash = "{digest}"\n'
-    )
-    return 0
+def hash_password(plain: str) -> str:
+    """The argon2 hash of a new dashboard password, as `[[web.user]] password_hash` takes it."""
+    return _hasher.hash(plain)
