@@ -16,21 +16,36 @@ from functools import lru_cache
 from connector.domain import UnitRef
 from connector.mappings import Issuer
 from connector.normalise.draft import Draft
+from connector.normalise.issuer import compose, split_parent
 from connector.normalise.lookups import lookups
 from connector.normalise.number import TYPE_BY_CODE, is_chairman_code
+from connector.normalise.units import pfold
 from connector.textfold import fold as _fold_uncached
 
 fold = lru_cache(maxsize=8192)(_fold_uncached)
+_PEOPLES_COMMITTEE = re.compile(r"^(?:UBND|[UỦ][ỶY] BAN NHÂN DÂN)\b", re.I)
 
 _TYPE_NAMES = sorted({*TYPE_BY_CODE.values(), "Công văn", "Quy chế", "Quy định"}, key=len, reverse=True)
 _TYPE_FOLDED = {fold(t): t for t in _TYPE_NAMES}
 _MOTTO = (fold("Cộng hòa xã hội chủ nghĩa"), fold("Độc lập"))
-_DATE_LINE_RE = re.compile(
-    r"([A-ZĐÀ-Ỹ][\wÀ-ỹ'’ .-]{1,40}?)\s*,\s*ngày\s*(\d{1,2})\s*(?:tháng\s*(\d{1,2})\s*năm\s*"
-    r"|[/.-]\s*(\d{1,2})\s*[/.-]\s*)(\d{4})"
+_MOTTO_WORDS = (pfold("cộng hòa xã hội chủ nghĩa việt nam"), pfold("độc lập - tự do - hạnh phúc"))
+_MOTTO_RE = re.compile(
+    pfold(r"cộng hòa xã hội(?:\s+chủ nghĩa việt nam)?|chủ nghĩa việt nam")
+    + r"|"
+    + pfold(r"độc lập\s*[-–]\s*tự do\s*[-–]\s*hạnh phúc")
 )
-_PARENT_RE = re.compile(
-    r"^(?:UBND|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+(?:TỈNH|THÀNH PHỐ)\s+\S+(?:\s+\S+)?", re.I
+_ORG_HEADS = tuple(
+    fold(h)
+    for h in (
+        "UBND", "Ủy ban", "Uỷ ban", "Sở", "Bộ", "Văn phòng", "Ban", "HĐND", "Hội đồng", "Tỉnh ủy",
+        "Thành ủy", "Huyện ủy", "Đảng ủy", "Chi cục", "Tổng cục", "Cục", "Trung tâm", "Công an",
+        "Thanh tra", "Chính phủ", "Thủ tướng", "Phòng", "Kho bạc", "Bộ Chỉ huy", "Chủ tịch",
+    )
+)  # fmt: skip
+_PLACE = r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ'’.]*|phố|xã|trấn|-|–)"
+_DATE_LINE_RE = re.compile(  # "Kon Tum, ngày 19 tháng 6 năm 2024" at a line's start (or after the number)
+    rf"(?m)^[ \t|]*(?:S[ốô]\s*:?[^\n]*?\s)?({_PLACE}(?:[ \t]+{_PLACE}){{0,5}})\s*,\s*ngày\s*(\d{{1,2}})\s*"
+    r"(?:tháng\s*(\d{1,2})\s*năm\s*|[/.-]\s*(\d{1,2})\s*[/.-]\s*)(\d{4})"
 )
 _BODY_OPENERS = tuple(
     fold(w) for w in ("Kính gửi", "Căn cứ", "QUYẾT ĐỊNH:", "QUYẾT ĐỊNH :", "ĐIỆN:", "ĐIỆN :")
@@ -51,8 +66,12 @@ def _is_upper_line(line: str) -> bool:
 
 
 def layout(draft: Draft) -> Draft:
-    """Step: split the text into lines; find where the body starts (after the header) and ends."""
-    draft.lines = [ln for ln in draft.text.split("\n")]
+    """Step: split the text into lines; find where the body starts (after the header) and ends.
+
+    A header drawn as a table (web pages and converters print its cells between "|") is read one
+    cell per line, the way its columns are printed on paper.
+    """
+    draft.lines = _untabled(draft.text.split("\n"))
     lines = draft.lines
     start = None
     for i, line in enumerate(lines[:80]):
@@ -70,6 +89,19 @@ def layout(draft: Draft) -> Draft:
             break
     draft.body_end = end
     return draft
+
+
+_HEADER_ZONE = 25
+
+
+def _untabled(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if i < _HEADER_ZONE and "|" in line:
+            out += [cell.strip() for cell in line.split("|") if cell.strip()]
+        else:
+            out.append(line)
+    return out
 
 
 def _after_subject(lines: list[str]) -> int:
@@ -94,18 +126,31 @@ def _type_heading(line: str) -> str | None:
     return _TYPE_FOLDED.get(fold(stripped))
 
 
+def header_zone(draft: Draft) -> list[str]:
+    """The lines a header can be on: before the body; when no body opener was seen, the first
+    lines up to the first one that reads as running text."""
+    if draft.body_start > 0:
+        return draft.lines[: draft.body_start][:40]
+    zone = []
+    for line in draft.lines[:15]:
+        if len(line.split()) > 14:
+            break
+        zone.append(line)
+    return zone
+
+
 def find_header(draft: Draft) -> Draft:
     """Step: issuer, place and date, and the type name, from the header lines (or metadata)."""
-    head = draft.lines[: max(draft.body_start, 1)][:40]
+    head = header_zone(draft)
+    m = _DATE_LINE_RE.search("\n".join(head))
+    if m:
+        month = m.group(3) or m.group(4)
+        try:
+            draft.issued_on = date(int(m.group(5)), int(month), int(m.group(2)))
+            draft.place = m.group(1).strip()
+        except ValueError:
+            draft.warnings.append(f"Ngày ban hành không hợp lệ: '{' '.join(m.group(0).split())}'")
     for line in head:
-        m = _DATE_LINE_RE.search(line)
-        if m and draft.issued_on is None:
-            month = m.group(3) or m.group(4)
-            try:
-                draft.issued_on = date(int(m.group(5)), int(month), int(m.group(2)))
-                draft.place = m.group(1).strip()
-            except ValueError:
-                draft.warnings.append(f"Ngày ban hành không hợp lệ: '{m.group(0)}'")
         heading = _type_heading(line)
         if heading and draft.doc_type is None:
             draft.doc_type = heading
@@ -126,9 +171,20 @@ def find_header(draft: Draft) -> Draft:
     return draft
 
 
+def _without_motto(line: str) -> str:
+    """The line without the national motto printed beside the issuer (a two-column header)."""
+    spans = [m.span() for m in _MOTTO_RE.finditer(pfold(line))]
+    for start, end in reversed(spans):
+        line = line[:start] + " " + line[end:]
+    line = line.strip(" |-–")
+    rest = " ".join(pfold(line).split())
+    return "" if rest and any(rest in motto for motto in _MOTTO_WORDS) else line  # a broken-off piece
+
+
 def _org_lines(head: list[str]) -> list[str]:
     out: list[str] = []
     for line in head:
+        line = _without_motto(line)
         key = fold(line)
         if not line or key.startswith(_MOTTO) or re.match(r"^[-–_=*.]{3,}$", line):
             continue
@@ -148,29 +204,29 @@ _STAMPS = {
 
 
 def _find_issuer(draft: Draft, head: list[str]) -> None:
-    joined = " ".join(_org_lines(head))
-    if not joined and draft.meta("issuer"):
-        joined = draft.meta("issuer") or ""
-    if not joined:
-        return
-    parent_m = _PARENT_RE.match(joined)
-    parent = parent_m.group(0) if parent_m else ""
-    child = joined[len(parent) :].strip() if parent else joined
+    org = _org_lines(head)
+    if not org and draft.meta("issuer"):
+        org = [draft.meta("issuer") or ""]
+    if not org or not fold(" ".join(org)).startswith(_ORG_HEADS) or max(len(x.split()) for x in org) > 10:
+        return  # (a title in capitals, "UBND TỈNH X YÊU CẦU …", is no header)
+    parent, child = split_parent(org)
+    if not parent and _PEOPLES_COMMITTEE.match(child):
+        parent, child = child, ""
     chairman = is_chairman_code(draft.number_issuer) or _chairman_authority(draft)
     candidates: list[str] = []
     if child and parent:
-        candidates += [f"{child} {parent}", child]
+        candidates += [compose(parent, child), f"{child} {parent}", child]
     elif parent:
-        candidates += [f"Chủ tịch {parent}"] if chairman else []
-        candidates.append(parent)
+        candidates += [f"Chủ tịch {compose('', parent)}"] if chairman else []
+        candidates.append(compose("", parent))
     else:
-        candidates.append(child)
+        candidates.append(compose("", child))
     for name in candidates:
         record = _issuer(draft, name)
         if record is not None:
             draft.issuer, draft.issuer_record = UnitRef(record.name, record.code), record
             return
-    draft.issuer = UnitRef(_tidy(candidates[0]), None)
+    draft.issuer = UnitRef(candidates[0], None)
 
 
 def _issuer(draft: Draft, name: str) -> Issuer | None:
@@ -183,20 +239,6 @@ def _chairman_authority(draft: Draft) -> bool:
         if re.match(r"^CHỦ TỊCH\s+(?:UBND|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN)\s+TỈNH", line):
             return True
     return False
-
-
-def _tidy(name: str) -> str:
-    """An unknown issuer as written, but in sentence case when it was printed in capitals."""
-    if not _is_upper_line(name):
-        return name
-    words = name.lower().split()
-    keep_upper = {"ubnd", "hđnd", "mttq"}
-    out = [w.upper() if w in keep_upper else w for w in words]
-    out = [w.capitalize() if i == 0 else w for i, w in enumerate(out)]
-    text = " ".join(out)
-    return re.sub(
-        r"\b(tỉnh|thành phố|huyện)\s+(\S+(?:\s+\S+)?)$", lambda m: m.group(1) + " " + m.group(2).title(), text
-    )
 
 
 def find_subject(draft: Draft) -> Draft:

@@ -35,8 +35,9 @@ _CODES_LONGEST_FIRST = sorted(TYPE_BY_CODE, key=len, reverse=True)
 _CHAIRMAN_CODES = {"CT", "CTUBND", "CT.UBND"}
 
 _SEG = r"[A-ZĐ][A-Za-zĐđ0-9&.]*"
-_NUMBER_RE = re.compile(
-    rf"\b[Ss][ốô]\s*(?:hiệu)?\s*[:.]?\s*(\d{{1,6}})\s*/\s*(?:(\d{{4}})\s*/\s*)?({_SEG}(?:\s*[-–]\s*{_SEG})*)"
+_NUMBER_RE = re.compile(  # "Số" as the header prints it; "Công văn số 866/UBND" cites another document
+    rf"(?<![^\W\d_] )(?<![^\W\d_])S[ốôỐÔ]\s*(?:hiệu)?\s*[:.]?\s*(\d{{1,6}}[a-z]?)\s*/\s*(?:(\d{{4}})\s*/\s*)?"
+    rf"({_SEG}(?:\s*[-–]\s*{_SEG})*)"
 )
 
 

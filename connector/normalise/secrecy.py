@@ -23,6 +23,15 @@ _STAMP_RE = re.compile(
     r"|HOẢ TỐC HẸN GIỜ|HỎA TỐC|HOẢ TỐC|THƯỢNG KHẨN|KHẨN)(?![\w])"
 )
 _LABEL_RE = re.compile(r"(?i)^Độ\s+(mật|khẩn)\s*:\s*(.+?)\s*$")
+# A document that names its own urgency in its text ("UBND tỉnh có công văn hỏa tốc", "Công điện khẩn
+# của UBND tỉnh …", "(HOẢ TỐC)"): urgency only, never secrecy, and never a document it cites
+# ("thực hiện Công điện khẩn số … của Thủ tướng").
+_SPOKEN_RE = re.compile(
+    r"(?i)(?<!thực hiện )(?<!theo )(?<!tại )(?<!căn cứ )\b(?:văn bản|công văn|công điện|điện)\s+"
+    r"(hỏa tốc|hoả tốc|thượng khẩn|khẩn)(?!\s*trương)\b(?!\s+số\s+\S+\s+(?:ngày\s+\S+\s+)?của)"
+    r"|\((HỎA TỐC|HOẢ TỐC|THƯỢNG KHẨN|KHẨN)\)"
+)
+_SPOKEN_ZONE = 2000
 # edXML OtherInfo/Priority (QCVN 102:2016): 0 thường, 1 khẩn, 2 thượng khẩn, 3 hỏa tốc, 4 hỏa tốc hẹn giờ
 _PRIORITY = {"1": Urgency.KHAN, "2": Urgency.THUONG_KHAN, "3": Urgency.HOA_TOC, "4": Urgency.HOA_TOC_HEN_GIO}
 _ORDER_S = [Secrecy.MAT, Secrecy.TOI_MAT, Secrecy.TUYET_MAT]
@@ -51,6 +60,9 @@ def find_stamps(draft: Draft) -> Draft:
             continue
         for m in _STAMP_RE.finditer(line):
             _apply(draft, fold(m.group(1)))
+    for m in _SPOKEN_RE.finditer(draft.text[:_SPOKEN_ZONE]):
+        key = fold(m.group(1) or m.group(2))
+        draft.urgency = _stronger_u(draft.urgency, _URGENCY[key])
     for key in ("secrecy", "urgency"):
         value = draft.meta(key)
         if value:
