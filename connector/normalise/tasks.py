@@ -31,14 +31,33 @@ _SKIP_RE = re.compile(
     r"|có trách nhiệm (?:tổ chức )?(?:thực hiện|triển khai)(?: nghiêm| nghiêm túc)?(?: nội dung)?"
     r" (?:quyết định|chỉ thị|công điện) này|có hiệu lực (?:thi hành )?(?:kể )?từ"
     r"|^căn cứ\b|^xét đề nghị|^(?:kính gửi|nơi nhận)\b|^như (?:trên|điều)|^lưu:"
-    r"|thông báo (?:để|cho) .{0,60}biết|để .{0,40}biết,? (?:và )?thực hiện"
+    r"|^(?:\S+\s+){0,6}thông báo (?:để|cho) .{0,60}biết|để .{0,40}biết,? (?:và )?thực hiện"
 )
 _ASSIGN_RE = re.compile(
-    r"(?:^|(?<=[\s,;:]))(?<!được )(?<!đã )(Giao|giao|Yêu cầu|yêu cầu|Đề"
+    r"(?:^|(?<=[\s,;:]))(?<!được )(?<!theo )(?<!các )(?<!có )(Giao|giao|Yêu cầu|yêu cầu|Đề"
     r" nghị|đề nghị|Chỉ đạo|Ủy quyền|Uỷ quyền|Phân công|Trân trọng đề nghị)"
     r"(?:\s+(?:cho|nhiệm vụ cho|các đồng chí|đồng chí))?\s+"
 )
 _NARRATIVE_RE = re.compile(r"^\s*(?:đã|đang|vừa|là|và|được|cũng|có Công văn|báo cáo rằng)\b")
+_OBLIGATION = (
+    "cần", "phải", "khẩn trương", "chủ động", "tập trung", "tiếp tục", "theo chức năng", "căn cứ chức năng",
+    "có trách nhiệm", "chịu trách nhiệm", "chủ trì", "phối hợp", "tham mưu", "tổ chức", "triển khai",
+    "thực hiện", "rà soát", "kiểm tra", "hướng dẫn", "chỉ đạo", "báo cáo", "xây dựng", "theo dõi", "đôn đốc",
+    "tăng cường", "đẩy mạnh", "nghiên cứu", "xem xét", "giải quyết", "cung cấp", "phát huy", "quán triệt",
+    "tuyên truyền", "bố trí", "thông tin", "bảo đảm", "đảm bảo", "tạm dừng", "tạm ngừng", "dừng", "kịp thời",
+    "nghiêm túc", "nghiêm", "thường xuyên", "trả lời", "xử lý", "sớm", "lập", "hoàn thành", "hoàn thiện",
+    "gửi", "tiếp thu", "cập nhật", "phổ biến", "vận động", "huy động", "ưu tiên", "bổ sung", "điều chỉnh",
+    "chấn chỉnh", "khắc phục", "quản lý", "thẩm định", "trình", "đề xuất", "làm việc", "chuẩn bị", "tổng hợp",
+    "rà", "đánh giá", "thống kê", "kiểm soát", "giám sát", "công khai", "tiếp nhận", "ứng phó", "phòng",
+    "chống", "sắp xếp", "thông báo cho", "nắm", "phân bổ", "giải ngân", "hỗ trợ", "tiến hành", "thành lập",
+    "duy trì", "bàn giao", "tiếp", "kiên quyết", "tuyệt đối", "nâng cao", "thông qua", "thống nhất", "kiện toàn",
+    "mở", "đăng", "rút", "dành", "bám sát", "trực", "cử", "ký", "phê duyệt", "lấy ý kiến", "có ý kiến",
+)  # fmt: skip
+_PREDICATE_RE = re.compile(
+    r"^\s*[:,]?\s*(?:(?:cần|phải|cũng|luôn|đồng thời|theo chức năng,? nhiệm vụ(?: được giao)?,?)\s+)*(?:"
+    + "|".join(re.escape(w) for w in sorted(_OBLIGATION, key=len, reverse=True))
+    + r")\b"
+)
 _COOP_RE = re.compile(r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+")
 _CO_BEFORE_RE = re.compile(r"^\s*(?:chủ trì)?\s*,?\s*")
 _SENT_SPLIT_RE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Yêu cầu|Đề nghị|Thời hạn|Thời gian|[A-ZĐÀ-Ỹ]))")
@@ -100,6 +119,26 @@ _NUMBERED_RE = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\s*[.)]|[a-zđ]\))\s")
 _ROLE_WORD_RE = re.compile(r"\b(?:chủ trì|phối hợp|thực hiện|hoàn thành)\b")
 
 
+def _sentences(text: str, lex: Lexicon, on: date | None) -> list[str]:
+    """The sentences of a paragraph; a piece that is only a list of units ("Các Sở: Y tế, Xây dựng;")
+    is not a sentence of its own but the start of the next ("UBND các huyện … có trách nhiệm …")."""
+    out: list[str] = []
+    for piece in _SENT_SPLIT_RE.split(text):
+        if out and _only_units(out[-1], lex, on):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _only_units(piece: str, lex: Lexicon, on: date | None) -> bool:
+    body = _MARKER_RE.sub("", piece, count=1).strip()
+    if not body.endswith(";") or not starts_unit(body, pfold(body), 0, lex):
+        return False
+    _, end = parse_units(body, 0, lex, on)
+    return not body[end:].strip(" ;")
+
+
 def _marker_kind(paragraph: str) -> int:
     m = _MARKER_RE.match(paragraph)
     if not m:
@@ -111,6 +150,7 @@ def find_tasks(draft: Draft) -> Draft:
     """Step: every task of the body, with units resolved on the document's date and a deadline."""
     lex = lexicon(draft.maps)
     on = draft.issued_on or draft.received_on
+    central = draft.issuer is not None and _CENTRAL_RE.match(draft.issuer.name) is not None
     addressee: list[Found] = []
     addressee_kind = -1
     last: list[TaskDraft] = []
@@ -143,14 +183,21 @@ def find_tasks(draft: Draft) -> Draft:
                 last = _emit(draft, units, rest, rest, lex, on)
             continue
         made_here = []
-        for sentence in _SENT_SPLIT_RE.split(text):
+        for sentence in _sentences(text, lex, on):
             sentence = sentence.strip()
             if not sentence:
                 continue
             if _SKIP_RE.search(sentence):
                 continue
             under_addressee = bool(addressee) and kind in (4, 5)
-            leads, after = _own_leads(sentence, lex, on) if under_addressee else _leads(sentence, lex, on)
+            if addressee and _OWN_ACTION_RE.match(
+                sentence
+            ):  # "Chỉ đạo công an các xã …" under "2. Công an tỉnh:"
+                leads, after = [], sentence
+            else:
+                leads, after = (
+                    _own_leads(sentence, lex, on) if under_addressee else _leads(sentence, lex, on, central)
+                )
             if leads and _is_intro(leads, after):  # "yêu cầu các cơ quan, đơn vị thực hiện:"
                 addressee, addressee_kind = leads, kind
                 continue
@@ -203,7 +250,18 @@ def _heading(text: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str
     return None
 
 
-def _leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str]:
+def _leads(sentence: str, lex: Lexicon, on: date | None, central: bool) -> tuple[list[Found], str]:
+    """Who must act in `sentence`, and what follows them.
+
+    "X giao/yêu cầu/đề nghị Y …" gives Y; but in a letter from the centre (Văn phòng Chính phủ, a
+    ministry) "Chủ tịch UBND tỉnh Phú Thọ chỉ đạo các sở …" relays the work to the province: its
+    subject, not the sở it will direct, is who must act. "Y khẩn trương …" (a unit and what it must
+    do) gives Y.
+    """
+    if central and starts_unit(sentence, pfold(sentence), 0, lex):
+        units, end = parse_units(sentence, 0, lex, on)
+        if units and _RELAY_RE.match(sentence[end:]) and not _is_speaker(units):
+            return units, sentence[end:]
     for m in _ASSIGN_RE.finditer(sentence):
         units, end = parse_units(sentence, m.end(), lex, on)
         if units:
@@ -211,9 +269,28 @@ def _leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found], s
     if starts_unit(sentence, pfold(sentence), 0, lex):
         units, end = parse_units(sentence, 0, lex, on)
         rest = sentence[end:]
-        if units and rest.strip() and not _NARRATIVE_RE.match(rest) and not _is_issuing_level(units):
+        if units and _is_predicate(rest) and not _is_issuing_level(units):
             return units, rest
     return [], sentence
+
+
+_OWN_ACTION_RE = re.compile(r"^(?:Chỉ đạo|Hướng dẫn|Phối hợp|Đôn đốc|Kiểm tra)\s")
+_NOT_PREDICATE_RE = re.compile(
+    r"^\s*(?:của|tại|về|với|trong|trên|cho biết|cho rằng|cho|và|hoặc|là|được|đã|đang|vừa|có|ban hành|"
+    r"thông báo|cũng|năm|ngày|tháng|số|thì|nêu|gồm|này|đó|kính|mới|xin|vẫn|còn|nói|tỉnh|huyện|nhận|đến|"
+    r"đi|ra|vào|lúc|khi|do|bị|nên|mà|như|từ|sau|trước|giữa|qua|theo|thuộc|trực thuộc|phụ trách|"
+    r"chỉ|hiện|đều|sẽ|ngay|kể|tổ chức (?:hội nghị|họp|lễ)|báo cáo (?:cho biết|rằng))\b"
+)
+
+
+def _is_predicate(rest: str) -> bool:
+    """What follows a unit at a sentence's start makes it the one who must act: an obligation or an
+    action verb ("Sở Y tế khẩn trương …", "UBND xã sử dụng kinh phí …"), not narrative ("Sở Y tế đã
+    …", "Sở Y tế cho biết …") nor a phrase about the unit ("Sở Y tế tỉnh …", "… của …")."""
+    if _PREDICATE_RE.match(rest):
+        return True
+    stripped = rest.lstrip(" :,")
+    return bool(stripped) and stripped[0].islower() and not _NOT_PREDICATE_RE.match(stripped)
 
 
 def _own_leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str]:
@@ -229,6 +306,15 @@ def _own_leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found
 
 _OWN_ROLE_RE = re.compile(r"^(?::\s*)?(?:chủ trì|chịu trách nhiệm|phối hợp|tham mưu|theo chức năng)\b")
 _PROVINCE_SELF_RE = re.compile(r"(?i)^(?:chủ tịch )?(?:ubnd|[uủ][ỷy] ban nhân dân) tỉnh$|^chủ tịch$")
+
+
+_RELAY_RE = re.compile(r"^\s*(?:(?:đã|vừa|cần|phải|khẩn trương)\s+)?(?:chỉ đạo|giao|yêu cầu|đề nghị)\s")
+_CENTRAL_RE = re.compile(r"(?i)^(?:văn phòng chính phủ|chính phủ|thủ tướng|phó thủ tướng|bộ\s)")
+
+
+def _is_speaker(units: list[Found]) -> bool:
+    """The centre speaking of itself ("Thủ tướng Chính phủ yêu cầu …"), not an addressee."""
+    return any(_CENTRAL_RE.match(u.ref.name) for u in units)
 
 
 def _is_issuing_level(units: list[Found]) -> bool:

@@ -40,14 +40,14 @@ _TITLES = (
     "người đứng đầu", "lãnh đạo", "hiệu trưởng", "bí thư", "tổng giám đốc", "tổng biên tập",
     "giám đốc công an", "các đồng chí", "đồng chí", "ban giám hiệu",
 )  # fmt: skip
-_TITLE_F = re.compile(rf"(?:{_alt(_TITLES)})\s+(?=\S)")
+_TITLE_F = re.compile(rf"(?:{_alt(_TITLES)})\s+(?=[^\s])")
 _COLLECTIVE_NOUNS = (
     "sở", "ban", "ngành", "cơ quan", "đơn vị", "địa phương", "đoàn thể", "tổ chức", "cá nhân", "doanh nghiệp",
     "trường", "trường học", "cơ sở", "cơ sở giáo dục", "xã", "phường", "thị trấn", "huyện", "quận", "thị xã",
     "thành phố", "tỉnh", "phòng", "chi cục", "trung tâm", "hội", "hội đoàn thể", "tổ chức chính trị - xã hội",
     "lực lượng", "lực lượng chức năng", "cấp", "ngành chức năng", "chủ đầu tư", "nhà thầu", "hộ gia đình",
     "ban quản lý", "ban qlda", "công ty", "bệnh viện", "cơ sở y tế", "thôn", "tổ dân phố", "bộ", "cục",
-    "doanh nghiệp nhà nước", "chủ cơ sở", "ubnd", "ủy ban nhân dân", "uỷ ban nhân dân", "bch", "bcđ",
+    "doanh nghiệp nhà nước", "chủ cơ sở", "bch", "bcđ", "đặc khu",
     "ban chỉ đạo", "ban chỉ huy", "đài", "cơ quan báo chí", "cơ quan chức năng", "chủ rừng", "hợp tác xã",
     "ubnd huyện", "ubnd xã", "ubnd quận", "ubnd thành phố", "ubnd thị xã", "ubnd cấp xã", "ubnd cấp huyện",
     "tp", "địa phương", "ngành liên quan",
@@ -61,7 +61,7 @@ _QUALIFIERS = (
 )  # fmt: skip
 _NOUN = rf"(?:{_alt(_COLLECTIVE_NOUNS)})"
 _QUAL = rf"(?:,?\s+(?:{_alt(_QUALIFIERS)}))"
-_PLACE = _alt(("huyện", "quận", "xã", "phường", "thị xã", "thị trấn", "thành phố", "tp", "tỉnh"))
+_PLACE = _alt(("huyện", "quận", "xã", "phường", "thị xã", "thị trấn", "thành phố", "tp", "tỉnh", "đặc khu"))
 _COMMITTEE = _alt(("ubnd", "ủy ban nhân dân", "uỷ ban nhân dân", "hđnd"))
 _COLLECTIVE_F = re.compile(
     pfold(rf"(?:(?:{_COMMITTEE}|bcđ|ban chỉ đạo|công an|chủ tịch ubnd)\s+)?")
@@ -73,15 +73,25 @@ _COLLECTIVE_F = re.compile(
 )
 _COLLECTIVE_NOUN_F = re.compile(
     pfold(rf"{_NOUN}(?:\s*,\s*{_NOUN})+\s+(?:các cấp|liên quan|có liên quan)(?![\w])")
+    + pfold(rf"|(?<=thủ trưởng )(?<!\w){_NOUN}(?:\s*(?:,\s*|\s+và\s+){_NOUN}(?![\w]))*{_QUAL}*")
+    + pfold(rf"|(?<=chủ tịch )(?:{_COMMITTEE})\s+(?:{_PLACE})(?:\s*,\s*(?:{_PLACE}))+(?![\w]){_QUAL}*")
 )  # "cấp ủy, tổ chức đảng, chính quyền các cấp", "sở, ngành liên quan"
 _LIST_PREFIX_F = re.compile(
     pfold(rf"(?:{_COMMITTEE}) (?:các|những) (huyện|xã|quận)(?:,? (?:thị xã,? )?thành phố)?\s*:\s*")
     + pfold(r"|(?:các|những) (sở|bộ)(?:,? ngành)?\s*:\s*")
+    + pfold(rf"|(?:{_COMMITTEE}) (?:các|những) (huyện|xã|quận)\s+(?=[^\s])")
+    + pfold(r"|(?:các|những) (sở|bộ)\s+(?=[^\s])")
+    + pfold(r"|(?:thủ trưởng |giám đốc )?(?:các|những) (đơn vị|cơ quan)\s*:\s*")
 )
 _LIST_PREFIXES = {
     pfold(k): v
-    for k, v in {"huyện": "UBND huyện", "xã": "UBND xã", "quận": "UBND quận", "sở": "Sở", "bộ": "Bộ"}.items()
+    for k, v in {
+        "huyện": "UBND huyện", "xã": "UBND xã", "quận": "UBND quận", "sở": "Sở", "bộ": "Bộ",
+        "đơn vị": "Sở", "cơ quan": "Sở",
+    }.items()  # fmt: skip
 }
+_INHERITED = re.compile(r"^(UBND (?:huyện|xã|quận|thị xã|phường)|Sở|Bộ) ")
+"""A list's shared prefix a bare name after it inherits ("UBND huyện Quang Bình, Bắc Quang")."""
 _LIEN_QUAN = pfold("liên quan")
 _DEPT_WORDS = tuple(pfold(w) for w in ("sở", "ngành", "cơ quan", "đơn vị"))
 _SEP_RE = re.compile(r"\s*(?:,\s*và|;|,|và|cùng với|cùng)\s+")
@@ -96,9 +106,27 @@ _EXTRA_HEADS = tuple(
     )
 )  # fmt: skip
 _ALL_HEADS = tuple(
-    sorted({*_HEADS, *_EXTRA_HEADS, "uỷ ban", "ủy ban"}, key=len, reverse=True)
+    sorted(
+        {*_HEADS, *_EXTRA_HEADS, "uỷ ban", "ủy ban", "ủy ban nhân dân", "uỷ ban nhân dân"},
+        key=len,
+        reverse=True,
+    )
 )  # matched on the lower-cased text with its tones: "Quy hoạch" is no "Quỹ"
 _PLACE_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "xã", "phường", "quận", "thị trấn")
+_LOWER_NAMED = {
+    "ngành",
+    "lực lượng",
+    "trạm",
+    "hạt",
+    "đội",
+    "công an",
+    "tập đoàn",
+    "tổng công ty",
+    "công ty",
+    "ban quản lý",
+}
+"""Heads whose name may go on in lower case ("Ngành giao thông vận tải", "Trạm khuyến nông"); any other
+head needs a capitalised name ("Ban hành …", "Báo cáo …", "Trường hợp …" are no bodies)."""
 _LOWER_STARTS = tuple(
     pfold(w)
     for w in ("huyện ", "thành phố ", "thị xã ", "xã ", "phường ", "ủy ban nhân dân ", "uỷ ban nhân dân ")
@@ -118,7 +146,11 @@ def _head_at(text: str, folded: str, pos: int) -> int:
     for h in _ALL_HEADS:
         end = pos + len(h)
         if lower.startswith(h) and (end == len(text) or not text[end].isalnum()):
-            return end if text[end : end + 1] == " " else -1
+            if text[end : end + 1] != " ":
+                return -1
+            nxt = text[end + 1 : end + 2]
+            named = nxt.isupper() or nxt.isdigit() or text[end + 1 :].lower().startswith(_PLACE_WORDS)
+            return end if named or h in _LOWER_NAMED else -1
     return -1
 
 
@@ -298,9 +330,14 @@ def parse_units(text: str, pos: int, lex: Lexicon, on: date | None) -> tuple[lis
         coll = _collective_at(text, folded, pos)
         known = known_at(text, folded, pos, lex)
         names: list[str] = []
-        if lst:  # "UBND các huyện: A, B" lists names; "UBND các huyện, thành phố: tổ chức …" does not
-            prefix = _LIST_PREFIXES[next(g for g in lst.groups() if g)]
-            names, end = _bare_items(text, folded, lst.end(), prefix, lex, on)
+        if lst and (lst.group(0).rstrip().endswith(":") or text[lst.end() : lst.end() + 1].isupper()):
+            # "UBND các huyện: A, B" and "các sở Công Thương, Xây dựng" list names; "UBND các huyện,
+            # thành phố: tổ chức …" and "các sở, ngành" do not
+            group = next((g for g in lst.groups() if g), None)
+            prefix = _LIST_PREFIXES.get(group or "", "")
+            names, end = _bare_items(text, folded, lst.end(), prefix, lex, on) if prefix else ([], pos)
+        elif found and (inherit := _INHERITED.match(found[-1].ref.name)) and _bare_at(text, folded, pos, lex):
+            names, end = _bare_items(text, folded, pos, inherit.group(1), lex, on)
         if names:
             for name in names:
                 name = _HUYEN_CITY_RE.sub("UBND ", name)
@@ -313,7 +350,7 @@ def parse_units(text: str, pos: int, lex: Lexicon, on: date | None) -> tuple[lis
                 Found(
                     UnitRef(phrase, None),
                     collective=True,
-                    filler=_LIEN_QUAN in pf and pfold("sở") not in pf.split(),
+                    filler=_LIEN_QUAN in pf and pfold("sở") not in re.findall(r"\w+", pf),
                     includes_departments=any(w in pf for w in _DEPT_WORDS),
                 )
             )
@@ -329,10 +366,25 @@ def parse_units(text: str, pos: int, lex: Lexicon, on: date | None) -> tuple[lis
             break
         end_all = end
         sep = _SEP_RE.match(text, end)
-        if not sep or not starts_unit(text, folded, sep.end(), lex):
+        if not sep:
+            break
+        inheritable = (
+            bool(found) and _INHERITED.match(found[-1].ref.name) and _bare_at(text, folded, sep.end(), lex)
+        )
+        if not inheritable and not starts_unit(text, folded, sep.end(), lex):
             break
         pos = sep.end()
     return found, end_all
+
+
+def _bare_at(text: str, folded: str, pos: int, lex: Lexicon) -> bool:
+    """A capitalised name with no head of its own at `pos` ("Bắc Quang" after "UBND huyện Quang Bình,")."""
+    return (
+        text[pos : pos + 1].isupper()
+        and _head_at(text, folded, pos) < 0
+        and known_at(text, folded, pos, lex) < 0
+        and _collective_at(text, folded, pos) < 0
+    )
 
 
 _ALONE = {pfold(w) for w in ("Công an", "Thanh tra", "Văn phòng", "Kho bạc", "Chính phủ", "Thủ tướng")}
