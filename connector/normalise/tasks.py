@@ -36,7 +36,7 @@ _SKIP_RE = re.compile(
 _ASSIGN_RE = re.compile(
     r"(?:^|(?<=[\s,;:]))(?<!được )(?<!theo )(?<!các )(?<!có )(Giao|giao|Yêu cầu|yêu cầu|Đề"
     r" nghị|đề nghị|Chỉ đạo|Ủy quyền|Uỷ quyền|Phân công|Trân trọng đề nghị)"
-    r"(?:\s+(?:cho|nhiệm vụ cho|các đồng chí|đồng chí))?\s+"
+    r"(?:\s+(?:cho|nhiệm vụ cho|các đồng chí|đồng chí))?\s*:?\s+"
 )
 _NARRATIVE_RE = re.compile(r"^\s*(?:đã|đang|vừa|là|và|được|cũng|có Công văn|báo cáo rằng)\b")
 _OBLIGATION = (
@@ -94,11 +94,16 @@ def _paragraphs(draft: Draft) -> list[str]:
         if re.match(r"^QUYẾT ĐỊNH\s*:", line):
             continue
         ended = out and out[-1].endswith((".", ";", ":", "!", "?")) and not line[0].islower()
-        if not out or not out[-1] or _MARKER_RE.match(line) or ended:
+        broken = bool(out and out[-1]) and _OPEN_END_RE.search(out[-1]) is not None  # "tháng 10 và\n11. …"
+        if not out or not out[-1] or (_MARKER_RE.match(line) and not broken) or ended:
             out.append(line)
         else:
             out[-1] = f"{out[-1]} {line}"
     return [p for p in out if p]
+
+
+_OPEN_END_RE = re.compile(r"(?:\s(?:và|tháng|ngày|năm|số|của|các|với|hoặc|là|tại|từ|đến|trong)|,)$")
+"""A line that cannot end a sentence: the next line goes on with it, even if it looks like an item."""
 
 
 def _is_recipient(line: str, lex: Lexicon) -> bool:
@@ -132,11 +137,19 @@ def _sentences(text: str, lex: Lexicon, on: date | None) -> list[str]:
 
 
 def _only_units(piece: str, lex: Lexicon, on: date | None) -> bool:
+    """The piece ends in a list of units (after its verb or colon, if any) and a ";"."""
     body = _MARKER_RE.sub("", piece, count=1).strip()
-    if not body.endswith(";") or not starts_unit(body, pfold(body), 0, lex):
+    if not body.endswith(";"):
         return False
-    _, end = parse_units(body, 0, lex, on)
-    return not body[end:].strip(" ;")
+    starts = (
+        [0] + [m.end() for m in _ASSIGN_RE.finditer(body)] + [m.end() for m in re.finditer(r":\s*", body)]
+    )
+    for start in sorted(set(starts), reverse=True)[:3]:
+        if starts_unit(body, pfold(body), start, lex):
+            _, end = parse_units(body, start, lex, on)
+            if not body[end:].strip(" ;"):
+                return True
+    return False
 
 
 def _marker_kind(paragraph: str) -> int:
@@ -156,11 +169,15 @@ def find_tasks(draft: Draft) -> Draft:
     last: list[TaskDraft] = []
     made_here: list[TaskDraft] = []
     title = ""
+    pending: tuple[list[Found], str, str, int] | None = None
+    """An introduction ("Chủ tịch UBND tỉnh yêu cầu X thực hiện các nội dung sau:"): if nothing
+    follows it (an excerpt, a list cut off), it is the task itself."""
     for paragraph in _paragraphs(draft):
         kind = _marker_kind(paragraph)
         text = _MARKER_RE.sub("", paragraph, count=1).strip()
         if addressee and (kind in (1, 2) or (kind <= addressee_kind and kind != 0 and kind not in (4, 5))):
             addressee, addressee_kind = [], -1
+            pending = _flush(draft, pending, lex, on)
         if kind == 1:
             text = re.sub(r"^[^.:]{0,60}[.:]\s*$", "", text)  # "Điều 3. Tổ chức thực hiện" is a title
         if not text or _SKIP_RE.search(text):
@@ -200,6 +217,7 @@ def find_tasks(draft: Draft) -> Draft:
                 )
             if leads and _is_intro(leads, after):  # "yêu cầu các cơ quan, đơn vị thực hiện:"
                 addressee, addressee_kind = leads, kind
+                pending = (leads, sentence, after, len(draft.tasks))
                 continue
             if leads:
                 made_here = _emit(draft, leads, sentence, after, lex, on)
@@ -210,15 +228,26 @@ def find_tasks(draft: Draft) -> Draft:
             elif last and (_FOLLOW_RE.match(sentence) or made_here):
                 _attach_deadline(draft, last, sentence)
         title = text if kind in (2, 3) and not made_here else title
+    _flush(draft, pending, lex, on)
     return draft
 
 
-_INTRO_RE = re.compile(r"^[^\d.;:]{0,70}:$")
+def _flush(
+    draft: Draft, pending: tuple[list[Found], str, str, int] | None, lex: Lexicon, on: date | None
+) -> None:
+    """Emit an introduction as the task when no task followed it."""
+    if pending is not None and len(draft.tasks) == pending[3]:
+        leads, sentence, after, _ = pending
+        _emit(draft, leads, sentence, after, lex, on)
+
+
+_INTRO_RE = re.compile(r"^[^\d.;:]{0,150}:$")
 
 
 def _is_intro(leads: list[Found], after: str) -> bool:
-    """A list's introduction addressed to everyone ("đề nghị các cơ quan, đơn vị thực hiện:")."""
-    return all(u.collective for u in leads) and _INTRO_RE.match(after.strip()) is not None
+    """A list's introduction: "đề nghị các cơ quan, đơn vị thực hiện:", "yêu cầu Chủ tịch UBND các
+    huyện tập trung triển khai một số nhiệm vụ:" (the items below are theirs)."""
+    return _INTRO_RE.match(after.strip()) is not None
 
 
 def _add_cooperating(draft: Draft, tasks: list[TaskDraft], units: list[Found]) -> None:
@@ -261,6 +290,11 @@ def _leads(sentence: str, lex: Lexicon, on: date | None, central: bool) -> tuple
     if central and starts_unit(sentence, pfold(sentence), 0, lex):
         units, end = parse_units(sentence, 0, lex, on)
         if units and _RELAY_RE.match(sentence[end:]) and not _is_speaker(units):
+            return units, sentence[end:]
+    sentence = _CONNECTOR_RE.sub("", sentence, count=1)
+    for m in _BY_RE.finditer(sentence):  # "Kinh tế đô thị do Sở KH-ĐT chủ trì"
+        units, end = parse_units(sentence, m.end(), lex, on)
+        if units and _BY_ROLE_RE.match(sentence[end:]):
             return units, sentence[end:]
     for m in _ASSIGN_RE.finditer(sentence):
         units, end = parse_units(sentence, m.end(), lex, on)
@@ -308,6 +342,12 @@ _OWN_ROLE_RE = re.compile(r"^(?::\s*)?(?:chủ trì|chịu trách nhiệm|phối
 _PROVINCE_SELF_RE = re.compile(r"(?i)^(?:chủ tịch )?(?:ubnd|[uủ][ỷy] ban nhân dân) tỉnh$|^chủ tịch$")
 
 
+_CONNECTOR_RE = re.compile(
+    r"^(?:Riêng|Đồng thời|Ngoài ra|Trong đó|Bên cạnh đó|Theo đó|Mặt khác|Cụ thể|Tiếp đó|Sau đó|Trước mắt"
+    r"|Trước hết|Đặc biệt|Nhất là|Cùng với đó|Song song)\s*,?\s+"
+)
+_BY_RE = re.compile(r"(?:^|(?<=\s))do\s+")
+_BY_ROLE_RE = re.compile(r"^\s*(?:chủ trì|phụ trách|làm đầu mối|thực hiện)\b")
 _RELAY_RE = re.compile(r"^\s*(?:(?:đã|vừa|cần|phải|khẩn trương)\s+)?(?:chỉ đạo|giao|yêu cầu|đề nghị)\s")
 _CENTRAL_RE = re.compile(r"(?i)^(?:văn phòng chính phủ|chính phủ|thủ tướng|phó thủ tướng|bộ\s)")
 

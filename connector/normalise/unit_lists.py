@@ -86,8 +86,13 @@ _LIST_PREFIX_F = re.compile(
 _LIST_PREFIXES = {
     pfold(k): v
     for k, v in {
-        "huyện": "UBND huyện", "xã": "UBND xã", "quận": "UBND quận", "sở": "Sở", "bộ": "Bộ",
-        "đơn vị": "Sở", "cơ quan": "Sở",
+        "huyện": "UBND huyện",
+        "xã": "UBND xã",
+        "quận": "UBND quận",
+        "sở": "Sở",
+        "bộ": "Bộ",
+        "đơn vị": "Sở",
+        "cơ quan": "Sở",
     }.items()  # fmt: skip
 }
 _INHERITED = re.compile(r"^(UBND (?:huyện|xã|quận|thị xã|phường)|Sở|Bộ) ")
@@ -227,6 +232,8 @@ def _generic(text: str, folded: str, pos: int, head_end: int) -> int:
     committee = folded.startswith(("ubnd", "ủy ban nhân dân", "uỷ ban nhân dân"), pos)
     placed = False
     while True:
+        if text[end : end + 8].lower() == ", chống " and text[end - 5 : end].lower() == "phòng":
+            end += 1  # "Ban Chỉ huy Phòng, chống thiên tai …": the comma belongs to the name
         m = _NEXT_WORD_RE.match(text, end)
         if not m:
             return end
