@@ -273,10 +273,15 @@ def _heading(text: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str
     if not starts_unit(text, pfold(text), pos, lex):
         return None
     units, end = parse_units(text, pos, lex, on)
-    after = text[end:].lstrip()
+    after = _HEADING_ROLE_RE.sub("", text[end:].lstrip(), count=1)
     if units and after.startswith(":"):
         return units, after[1:].strip()
     return None
+
+
+_HEADING_ROLE_RE = re.compile(
+    r"^(?:(?:có|chịu) trách nhiệm|thực hiện|triển khai|chủ trì|theo chức năng,? nhiệm vụ(?: được giao)?)\s*(?=:)"
+)
 
 
 def _leads(sentence: str, lex: Lexicon, on: date | None, central: bool) -> tuple[list[Found], str]:

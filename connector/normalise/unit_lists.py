@@ -73,6 +73,7 @@ _COLLECTIVE_F = re.compile(
 )
 _COLLECTIVE_NOUN_F = re.compile(
     pfold(rf"{_NOUN}(?:\s*,\s*{_NOUN})+\s+(?:các cấp|liên quan|có liên quan)(?![\w])")
+    + pfold(rf"|^{_NOUN}(?:\s*,\s*{_NOUN}){{2,}}(?![\w]){_QUAL}*")  # "Sở, ban, ngành, …" opening a sentence
     + pfold(rf"|(?<=thủ trưởng )(?<!\w){_NOUN}(?:\s*(?:,\s*|\s+và\s+){_NOUN}(?![\w]))*{_QUAL}*")
     + pfold(rf"|(?<=chủ tịch )(?:{_COMMITTEE})\s+(?:{_PLACE})(?:\s*,\s*(?:{_PLACE}))+(?![\w]){_QUAL}*")
 )  # "cấp ủy, tổ chức đảng, chính quyền các cấp", "sở, ngành liên quan"
