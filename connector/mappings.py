@@ -10,7 +10,7 @@ they parse. Every problem names its file and line; all problems are reported at 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -85,6 +85,20 @@ class IssuersFile(_Strict):
     issuer: list[Issuer]
 
 
+class ProvincialBodies(_Strict):
+    """The standard bodies of any province, by the words before their place ("Sở" + department)."""
+
+    departments: list[str] = []
+    bodies: list[str] = []
+
+
+class BodiesFile(_Strict):
+    """Bodies beyond the province: national ones by name, provincial ones by their standard shape."""
+
+    national: list[Unit] = []
+    provincial: ProvincialBodies = ProvincialBodies()
+
+
 class StatusLabel(_Strict):
     """How one Điều 5e status is called and coded on the portal."""
 
@@ -149,18 +163,23 @@ class Mappings:
     statuses: tuple[StatusLabel, ...]
     calendar: CalendarFile
     recipes: dict[str, dict[str, Any]]
+    bodies: BodiesFile = field(default_factory=BodiesFile)
 
     @cached_property
     def _unit_index(self) -> dict[str, list[Unit]]:
         index: dict[str, list[Unit]] = {}
-        for unit in self.units:
+        for unit in (*self.units, *self.bodies.national):
             for label in (unit.name, unit.code, *unit.aliases):
                 index.setdefault(fold(label), []).append(unit)
         return index
 
     def unit(self, code: str) -> Unit | None:
-        """The unit with this code, if any."""
-        return next((u for u in self.units if u.code == code), None)
+        """The unit with this code, if any (a national body from bodies.toml too)."""
+        return next((u for u in (*self.units, *self.bodies.national) if u.code == code), None)
+
+    def is_national(self, code: str | None) -> bool:
+        """Whether `code` is a national body's (bodies.toml), not one of the province's units."""
+        return code is not None and any(u.code == code for u in self.bodies.national)
 
     def resolve_unit(self, name: str, on: date | None = None) -> UnitRef:
         """Resolve a unit name as written on date `on` to its code; unknown names keep `code=None`.
@@ -182,13 +201,20 @@ class Mappings:
         return UnitRef(written, chosen.code if chosen else None)
 
     def resolve_issuer(self, name: str, on: date | None = None) -> tuple[UnitRef, Issuer | None]:
-        """Resolve an issuing body; returns the reference and the issuer record (for its origin)."""
+        """Resolve an issuing body; returns the reference and the issuer record (for its origin).
+
+        A national body of bodies.toml resolves to its code with no record: it is known, not a
+        doubt, but what it asks is not a task the province assigned.
+        """
         written = nfc(name).strip()
         key = fold(written)
         for issuer in self.issuers:
             labels = {fold(x) for x in (issuer.name, issuer.code, *issuer.aliases)}
             if key in labels and (on is None or _within(on, issuer.valid_from, issuer.valid_to)):
                 return UnitRef(written, issuer.code), issuer
+        body = self.resolve_unit(written, on)
+        if self.is_national(body.code):  # known, but its tasks are no origin of the province's
+            return body, None
         return UnitRef(written, None), None
 
     def portal_label(self, status: Status) -> StatusLabel:
@@ -205,6 +231,7 @@ _FILES: dict[str, type[_Strict]] = {
     "issuers.toml": IssuersFile,
     "statuses.toml": StatusesFile,
     "calendar.toml": CalendarFile,
+    "bodies.toml": BodiesFile,
 }
 
 
@@ -224,6 +251,8 @@ def load_all(directory: Path) -> Mappings:
             recipes[path.stem], _ = read_toml(path, error=MappingError)
         except MappingError as exc:
             problems.extend(exc.problems)
+    if not problems:
+        problems += _codes_apart(parsed["units.toml"], parsed["bodies.toml"], directory)
     if problems:
         raise MappingError(problems, hint="connector check")
     return Mappings(
@@ -232,7 +261,18 @@ def load_all(directory: Path) -> Mappings:
         statuses=tuple(parsed["statuses.toml"].status),
         calendar=parsed["calendar.toml"],
         recipes=recipes,
+        bodies=parsed["bodies.toml"],
     )
+
+
+def _codes_apart(units: UnitsFile, bodies: BodiesFile, directory: Path) -> list[Problem]:
+    """A national body's code must not be one of the province's units' (one code, one body)."""
+    own = {u.code for u in units.unit}
+    return [
+        Problem(str(directory / "bodies.toml"), "national.code", f"'{b.code}'", "mã không trùng units.toml")
+        for b in bodies.national
+        if b.code in own
+    ]
 
 
 def _recipe_files(directory: Path) -> Iterable[Path]:

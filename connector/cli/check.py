@@ -58,7 +58,8 @@ def run_check(config_path: Path, *, live: bool = False) -> int:
     swaps = len(maps.calendar.day_off) + len(maps.calendar.work_day)
     print(
         f"Tệp ánh xạ hợp lệ: {len(maps.units)} đơn vị, {len(maps.issuers)} cơ quan ban hành, "
-        f"{len(maps.statuses)} trạng thái, {swaps} ngày hoán đổi."
+        f"{len(maps.bodies.national)} cơ quan trung ương, {len(maps.statuses)} trạng thái, "
+        f"{swaps} ngày hoán đổi."
     )
     if register_line is not None:
         ok, line = register_line

@@ -46,7 +46,17 @@ _CUE = (
     r"|thời gian(?:\s+(?:hoàn thành|thực hiện|báo cáo|gửi))?\s*:)"
 )
 _ABS_RE = re.compile(rf"(?i)({_CUE}\s*(?:ngày\s*)?{_TIME}?{_DATE})")
-_MONTH_RE = re.compile(r"(?i)((?:hoàn thành\s+)?trong tháng\s*(\d{1,2})\s*(?:/|năm)\s*(\d{4}))")
+_MONTH_RE = re.compile(
+    r"(?i)((?:hoàn thành\s+)?trong tháng\s*(\d{1,2})(?:\s*(?:/|năm)\s*(\d{4}))?)(?!\s*[/.-]?\s*\d)"
+)
+_YEAR_RE = re.compile(r"(?i)((?:hoàn thành\s+)?trong năm\s*(\d{4}))")
+_WINDOW_RE = re.compile(r"(?i)\btừ\s+(?:ngày\s*)?\d{1,2}\s*(?:[/.-]|tháng)[^;.]{0,40}$")
+"""A window's start just before "đến hết ngày …": the end of a period, not a deadline."""
+_MONTHS_RE = re.compile(
+    rf"(?i)((?:trong|chậm nhất|không quá)(?:\s+(?:thời hạn|vòng|thời gian))?\s+{_NUM}\s*tháng"
+    r"(?:,?\s*(?:kể\s+)?từ\s+(?:ngày\s+|khi\s+)?(nhận được(?: văn bản(?: này)?)?|nhận|ký|ban hành"
+    r"|văn bản này được ký|được giao)?)?)"
+)
 _QUARTER_RE = re.compile(r"(?i)((?:hoàn thành\s+)?trong quý\s*(I{1,3}|IV|[1-4])\s*(?:/|năm)\s*(\d{4}))")
 _REL_RE = re.compile(
     rf"(?i)((?:trong|chậm nhất|không quá)(?:\s+sau)?(?:\s+(?:thời"
@@ -96,16 +106,27 @@ def find_deadline(
         return out
     found: list[tuple[int, date | None, time | None, str, dict[str, Any] | None]] = []
     for m in _ABS_RE.finditer(sentence):
+        if m.group(1).lower().startswith("đến hết") and _WINDOW_RE.search(sentence[: m.start()]):
+            continue
         when, at = _absolute(m, issued_on, received_on, out)
         if when is None and at is None:
             continue
         found.append((m.start(), when, at, m.group(1).strip(), None))
+    base = issued_on or received_on
     for m in _MONTH_RE.finditer(sentence):
-        month, year = int(m.group(2)), int(m.group(3))
-        if 1 <= month <= 12:
+        month = int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else _year_of_month(month, base)
+        if 1 <= month <= 12 and year:
             found.append(
                 (m.start(), date(year, month, _cal.monthrange(year, month)[1]), None, m.group(1), None)
             )
+    for m in _YEAR_RE.finditer(sentence):
+        found.append((m.start(), date(int(m.group(2)), 12, 31), None, m.group(1), None))
+    for m in _MONTHS_RE.finditer(sentence):
+        n, origin = _num(m.group(2)), _origin(m.group(3))
+        start = issued_on if origin == "issued" else received_on
+        when = cal.next_working(_add_months(start, n)) if start else None
+        found.append((m.start(), when, None, m.group(1).strip(" ,"), {"months": n, "from": origin}))
     for m in _QUARTER_RE.finditer(sentence):
         q = _ROMAN.get(m.group(2).upper()) or int(m.group(2))
         year = int(m.group(3))
@@ -114,11 +135,7 @@ def find_deadline(
     for m in _REL_RE.finditer(sentence):
         n = _num(m.group(2))
         working = bool(m.group(3))
-        origin = (
-            "issued"
-            if m.group(4) and m.group(4).lower() in ("ký", "ban hành", "văn bản này được ký")
-            else "received"
-        )
+        origin = _origin(m.group(4))
         rule = {"working_days" if working else "days": n, "from": origin}
         base = issued_on if origin == "issued" else received_on
         when = None
@@ -136,6 +153,24 @@ def find_deadline(
     if out.on and issued_on and out.on < issued_on and out.rule is None:
         out.flags.append("deadline_before_issue")
     return out
+
+
+def _origin(word: str | None) -> str:
+    """What a relative limit counts from: the signing ("kể từ ngày ký/ban hành") or the receipt."""
+    return "issued" if word and word.lower() in ("ký", "ban hành", "văn bản này được ký") else "received"
+
+
+def _year_of_month(month: int, base: date | None) -> int | None:
+    """ "trong tháng 12" with no year: the next such month from the document's date."""
+    if base is None:
+        return None
+    return base.year if month >= base.month else base.year + 1
+
+
+def _add_months(day: date, n: int) -> date:
+    month = day.month - 1 + n
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, _cal.monthrange(year, month)[1]))
 
 
 def _absolute(

@@ -68,6 +68,8 @@ class Draft:
     secrecy: Secrecy | None = None
     urgency: Urgency | None = None
     tasks: list[TaskDraft] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    """Sentences that hand out work (giao, yêu cầu, chủ trì …) yet gave no task: read by a clerk."""
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable: bool = False

@@ -116,6 +116,16 @@ def _after_subject(lines: list[str]) -> int:
             ):
                 j += 1
             return j
+    return _after_date_line(lines)
+
+
+def _after_date_line(lines: list[str]) -> int:
+    """No subject line: a header that still has its place-and-date line ends there."""
+    for i, line in enumerate(lines[:15]):
+        if len(line.split()) > 14:
+            break
+        if _DATE_LINE_RE.search(line):
+            return i + 1
     return 0
 
 
@@ -225,6 +235,11 @@ def _find_issuer(draft: Draft, head: list[str]) -> None:
         record = _issuer(draft, name)
         if record is not None:
             draft.issuer, draft.issuer_record = UnitRef(record.name, record.code), record
+            return
+    for name in candidates:  # a national body (bodies.toml): known, but no origin of the province's
+        body, _ = draft.maps.resolve_issuer(name, draft.issued_on)
+        if body.code:
+            draft.issuer = body
             return
     draft.issuer = UnitRef(candidates[0], None)
 

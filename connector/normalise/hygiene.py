@@ -175,6 +175,8 @@ _WORD_DIGIT_RE = re.compile(r"\d(?<=[^\W\d_]\d)")
 _GLUE_WORDS = {"ngày", "tháng", "năm", "số", "trước", "hạn"}
 _TAIL_WORD_RE = re.compile(r"[^\W\d_]+$")
 _DIGIT_WORD_RE = re.compile(r"(\d)(?=(?:tháng|năm)\b)")
+_GLUED_VERB_RE = re.compile(r"\b([Gg]iao|[Yy]êu cầu|[Đđ]ề nghị)(?=(?:cho|các|Sở|UBND)\b)")
+"""'Giaocho Sở X', 'giaocác sở': an assignment verb glued to the next word by a converter."""
 _SPACES_RE = re.compile(
     r"[\t\u00a0\u2000-\u200b\u3000][ \t\u00a0\u2000-\u200b\u3000]*| [ \t\u00a0\u2000-\u200b\u3000]+"
 )
@@ -213,6 +215,7 @@ def repair(text: str) -> tuple[str, list[str]]:
     text = _LOST_SPACE_RE.sub(r" \1", text)
     text = _WORD_DIGIT_RE.sub(_space_digit_glue, text)
     text = _DIGIT_WORD_RE.sub(r"\1 ", text)
+    text = _GLUED_VERB_RE.sub(r"\1 ", text)
     text = _SPACES_RE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
     return text, warnings

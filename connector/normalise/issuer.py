@@ -113,6 +113,7 @@ def official_case(name: str) -> str:
         two = " ".join(w.strip(",;:.()") for w in words[i : i + 2])
         if bare in _ACRONYMS or "&" in bare:
             out.append(word.upper())
+            in_place = in_place or (bare == "tp" and not start)  # "UBND TP CẦN THƠ": a place follows
         elif not in_place and not start and (two in _PLACE_WORDS or bare in _PLACE_WORDS):
             out.append(word)
             in_place, skip = True, int(two in _PLACE_WORDS)

@@ -24,19 +24,21 @@ from connector.normalise.deadline import find_deadline
 from connector.normalise.draft import Draft, TaskDraft
 from connector.normalise.unit_lists import parse_units, starts_unit
 from connector.normalise.units import Found, Lexicon, lexicon, pfold
+from connector.textfold import fold
 
 _MARKER_RE = re.compile(r"^(?:(Điều\s+\d+\s*[.:])|([IVX]+\.)|(\d+(?:\.\d+)*\s*[.)])|([a-zđ]\))|([-–+•*]))\s*")
 _SKIP_RE = re.compile(
     r"(?i)thi hành (?:quyết định|chỉ thị|văn bản) này|chịu trách nhiệm thi hành"
     r"|có trách nhiệm (?:tổ chức )?(?:thực hiện|triển khai)(?: nghiêm| nghiêm túc)?(?: nội dung)?"
     r" (?:quyết định|chỉ thị|công điện) này|có hiệu lực (?:thi hành )?(?:kể )?từ"
-    r"|^căn cứ\b|^xét đề nghị|^(?:kính gửi|nơi nhận)\b|^như (?:trên|điều)|^lưu:"
+    r"|^căn cứ\b(?![^;]*,\s*(?:giao|yêu cầu|đề nghị|chỉ đạo)\s)|^xét đề nghị|^(?:kính gửi|nơi nhận)\b"
+    r"|^như (?:trên|điều)|^lưu:"
     r"|^(?:\S+\s+){0,6}thông báo (?:để|cho) .{0,60}biết|để .{0,40}biết,? (?:và )?thực hiện"
 )
 _ASSIGN_RE = re.compile(
-    r"(?:^|(?<=[\s,;:]))(?<!được )(?<!theo )(?<!các )(?<!có )(Giao|giao|Yêu cầu|yêu cầu|Đề"
-    r" nghị|đề nghị|Chỉ đạo|Ủy quyền|Uỷ quyền|Phân công|Trân trọng đề nghị)"
-    r"(?:\s+(?:cho|nhiệm vụ cho|các đồng chí|đồng chí))?\s*:?\s+"
+    r"(?:^|(?<=[\s,;:]))(?<!được )(?<!theo )(?<!các )(?<!có )(?<!kính )(?<!Kính )"
+    r"(Giao|giao|Yêu cầu|yêu cầu|Đề nghị|đề nghị|Chỉ đạo|Ủy quyền|Uỷ quyền|Phân công|Trân trọng đề nghị)"
+    r"(?:\s+(?:cho|nhiệm vụ cho|các đồng chí|đồng chí))?\s*[:,]?\s+"
 )
 _NARRATIVE_RE = re.compile(r"^\s*(?:đã|đang|vừa|là|và|được|cũng|có Công văn|báo cáo rằng)\b")
 _OBLIGATION = (
@@ -50,7 +52,8 @@ _OBLIGATION = (
     "chấn chỉnh", "khắc phục", "quản lý", "thẩm định", "trình", "đề xuất", "làm việc", "chuẩn bị", "tổng hợp",
     "rà", "đánh giá", "thống kê", "kiểm soát", "giám sát", "công khai", "tiếp nhận", "ứng phó", "phòng",
     "chống", "sắp xếp", "thông báo cho", "nắm", "phân bổ", "giải ngân", "hỗ trợ", "tiến hành", "thành lập",
-    "duy trì", "bàn giao", "tiếp", "kiên quyết", "tuyệt đối", "nâng cao", "thông qua", "thống nhất", "kiện toàn",
+    "duy trì", "bàn giao", "tiếp", "kiên quyết", "tuyệt đối", "nâng cao", "thông qua", "thống nhất",
+    "kiện toàn",
     "mở", "đăng", "rút", "dành", "bám sát", "trực", "cử", "ký", "phê duyệt", "lấy ý kiến", "có ý kiến",
 )  # fmt: skip
 _PREDICATE_RE = re.compile(
@@ -61,6 +64,15 @@ _PREDICATE_RE = re.compile(
 _COOP_RE = re.compile(r"phối hợp(?:\s+chặt chẽ)?(?:\s+với)?\s+")
 _CO_BEFORE_RE = re.compile(r"^\s*(?:chủ trì)?\s*,?\s*")
 _SENT_SPLIT_RE = re.compile(r"(?<=[.;])\s+(?=(?:Giao|Yêu cầu|Đề nghị|Thời hạn|Thời gian|[A-ZĐÀ-Ỹ]))")
+_BODY = (
+    r"(?:Sở|UBND|Ủy ban|Uỷ ban|Ban|Công an|Bộ|Cục|Chi cục|Trung tâm|Văn phòng|Chủ tịch|Giám đốc"
+    r"|Thủ trưởng|[Cc]ác (?:sở|cơ quan|đơn vị|địa phương|ngành|huyện|xã|Sở))\b"
+)
+_UNREAD_RE = re.compile(  # work handed to a body that no task was made of: a clerk should read it
+    rf"(?<!được )(?<!của )\b(?:[Gg]iao|[Yy]êu cầu|[Đđ]ề nghị|[Cc]hỉ đạo|[Pp]hân công)\s+(?:cho\s+)?{_BODY}"
+    rf"|{_BODY}[^,.;:]{{0,80}}?\s(?<!đã )(?<!vừa )(?<!đang )"
+    r"(?:chủ trì(?! (?:cuộc|buổi|hội|phiên|họp|làm việc))|(?:có|chịu) trách nhiệm|khẩn trương)\b"
+)
 _FOLLOW_RE = re.compile(
     r"(?i)^(?:thời hạn|thời gian(?: hoàn thành| thực hiện)?|hoàn thành|báo cáo kết quả)\b"
 )
@@ -76,9 +88,9 @@ def _paragraphs(draft: Draft) -> list[str]:
     lex = lexicon(draft.maps)
     lines = draft.lines[draft.body_start : draft.body_end]
     in_recipients = False
-    for line in lines:
-        if not line:
-            in_recipients = False
+    for i, line in enumerate(lines):
+        if not line:  # a list item ending in ";" goes on past a blank line
+            in_recipients = in_recipients and i > 0 and lines[i - 1].rstrip().endswith((";", ",", ":"))
             if out and out[-1]:
                 out.append("")
             continue
@@ -115,7 +127,7 @@ def _is_recipient(line: str, lex: Lexicon) -> bool:
     """
     if len(line) > 160 or _NUMBERED_RE.match(line) or _ROLE_WORD_RE.search(line):
         return False
-    if line[0] in "-+•*":
+    if line[0] in "-–—+•*":
         return True
     return starts_unit(line, pfold(line), 0, lex)
 
@@ -177,7 +189,8 @@ def find_tasks(draft: Draft) -> Draft:
         text = _MARKER_RE.sub("", paragraph, count=1).strip()
         if addressee and (kind in (1, 2) or (kind <= addressee_kind and kind != 0 and kind not in (4, 5))):
             addressee, addressee_kind = [], -1
-            pending = _flush(draft, pending, lex, on)
+            _flush(draft, pending, lex, on)
+            pending = None
         if kind == 1:
             text = re.sub(r"^[^.:]{0,60}[.:]\s*$", "", text)  # "Điều 3. Tổ chức thực hiện" is a title
         if not text or _SKIP_RE.search(text):
@@ -210,10 +223,13 @@ def find_tasks(draft: Draft) -> Draft:
             if addressee and _OWN_ACTION_RE.match(
                 sentence
             ):  # "Chỉ đạo công an các xã …" under "2. Công an tỉnh:"
-                leads, after = [], sentence
+                leads: list[Found] = []
+                after = sentence
             else:
                 leads, after = (
-                    _own_leads(sentence, lex, on) if under_addressee else _leads(sentence, lex, on, central)
+                    _own_leads(sentence, lex, on)
+                    if under_addressee
+                    else _leads(sentence, lex, on, central=central)
                 )
             if leads and _is_intro(leads, after):  # "yêu cầu các cơ quan, đơn vị thực hiện:"
                 addressee, addressee_kind = leads, kind
@@ -227,9 +243,44 @@ def find_tasks(draft: Draft) -> Draft:
                 last = made_here
             elif last and (_FOLLOW_RE.match(sentence) or made_here):
                 _attach_deadline(draft, last, sentence)
+            elif _UNREAD_RE.search(sentence) and not sentence.endswith(":"):
+                draft.unread.append(sentence)
         title = text if kind in (2, 3) and not made_here else title
     _flush(draft, pending, lex, on)
+    draft.tasks = _without_retold(draft.tasks)
     return draft
+
+
+def _without_retold(tasks: list[TaskDraft]) -> list[TaskDraft]:
+    """A task told twice (a summary line, then "Cụ thể, … giao Sở X …" in the same words) is one
+    task: the later telling only lends a deadline the first did not have."""
+    kept: list[TaskDraft] = []
+    for task in tasks:
+        twin = next((k for k in kept if _same_work(k, task)), None)
+        if twin is None:
+            kept.append(task)
+        elif not _when(twin):
+            twin.deadline, twin.deadline_time = task.deadline, task.deadline_time
+            twin.deadline_text, twin.deadline_rule, twin.recurring = (
+                task.deadline_text,
+                task.deadline_rule,
+                task.recurring,
+            )
+    return kept
+
+
+def _when(task: TaskDraft) -> object:
+    return task.deadline or task.deadline_rule or task.recurring
+
+
+def _same_work(a: TaskDraft, b: TaskDraft) -> bool:
+    if [fold(u.name) for u in a.leads] != [fold(u.name) for u in b.leads]:
+        return False
+    when_a, when_b = _when(a), _when(b)
+    if when_a and when_b and when_a != when_b:
+        return False
+    words_a, words_b = set(fold(a.summary).split()), set(fold(b.summary).split())
+    return len(words_a & words_b) >= 0.6 * min(len(words_a), len(words_b))
 
 
 def _flush(
@@ -280,11 +331,12 @@ def _heading(text: str, lex: Lexicon, on: date | None) -> tuple[list[Found], str
 
 
 _HEADING_ROLE_RE = re.compile(
-    r"^(?:(?:có|chịu) trách nhiệm|thực hiện|triển khai|chủ trì|theo chức năng,? nhiệm vụ(?: được giao)?)\s*(?=:)"
+    r"^(?:(?:có|chịu) trách nhiệm|thực hiện|triển khai|chủ trì"
+    r"|theo chức năng,? nhiệm vụ(?: được giao)?)\s*(?=:)"
 )
 
 
-def _leads(sentence: str, lex: Lexicon, on: date | None, central: bool) -> tuple[list[Found], str]:
+def _leads(sentence: str, lex: Lexicon, on: date | None, *, central: bool) -> tuple[list[Found], str]:
     """Who must act in `sentence`, and what follows them.
 
     "X giao/yêu cầu/đề nghị Y …" gives Y; but in a letter from the centre (Văn phòng Chính phủ, a
@@ -318,8 +370,9 @@ _NOT_PREDICATE_RE = re.compile(
     r"^\s*(?:của|tại|về|với|trong|trên|cho biết|cho rằng|cho|và|hoặc|là|được|đã|đang|vừa|có|ban hành|"
     r"thông báo|cũng|năm|ngày|tháng|số|thì|nêu|gồm|này|đó|kính|mới|xin|vẫn|còn|nói|tỉnh|huyện|nhận|đến|"
     r"đi|ra|vào|lúc|khi|do|bị|nên|mà|như|từ|sau|trước|giữa|qua|theo|thuộc|trực thuộc|phụ trách|"
-    r"chỉ|hiện|đều|sẽ|ngay|kể|tổ chức (?:hội nghị|họp|lễ)|báo cáo (?:cho biết|rằng))\b"
-)
+    r"chỉ|hiện|đều|sẽ|ngay|kể|tổ chức (?:hội nghị|họp|lễ)|báo cáo (?:cho biết|rằng)"
+    r"|yêu cầu|giao|đề nghị|truyền đạt|chuyển|quyết định|phân công|ủy quyền|uỷ quyền)\b"
+)  # the last: a subject handing work out speaks, it is not who must act ("UBND tỉnh X yêu cầu …")
 
 
 def _is_predicate(rest: str) -> bool:
@@ -344,7 +397,10 @@ def _own_leads(sentence: str, lex: Lexicon, on: date | None) -> tuple[list[Found
 
 
 _OWN_ROLE_RE = re.compile(r"^(?::\s*)?(?:chủ trì|chịu trách nhiệm|phối hợp|tham mưu|theo chức năng)\b")
-_PROVINCE_SELF_RE = re.compile(r"(?i)^(?:chủ tịch )?(?:ubnd|[uủ][ỷy] ban nhân dân) tỉnh$|^chủ tịch$")
+_PROVINCE_SELF_RE = re.compile(  # "UBND tỉnh", "UBND tỉnh Bắc Kạn", "Ủy ban nhân dân Thành phố Hà Nội"
+    r"(?i)^(?:chủ tịch )?(?:ubnd|[uủ][ỷy] ban nhân dân) (?:tỉnh|thành phố|tp\.?)(?: [^\W\d_][\w-]*){0,3}$"
+    r"|^chủ tịch$"
+)
 
 
 _CONNECTOR_RE = re.compile(
@@ -388,6 +444,7 @@ def _emit(
     dl = find_deadline(sentence, issued_on=draft.issued_on, received_on=draft.received_on, cal=draft.cal)
     made = []
     summary = sentence.strip()
+    cut = after is not sentence and after.lstrip()[:1].isupper()  # "các phòng | Giáo dục …": cut
     for lead in lead_units:
         task = TaskDraft(
             summary=summary,
@@ -398,7 +455,7 @@ def _emit(
             deadline_text=dl.text,
             deadline_rule=dl.rule,
             recurring=dl.recurring,
-            flags=list(dl.flags),
+            flags=[*dl.flags, *(["lead_cut"] if cut and lead is lead_units[-1] else [])],
             collective=lead.collective,
         )
         task.concerns_us = _concerns(draft, lead, coop)

@@ -50,14 +50,17 @@ _COLLECTIVE_NOUNS = (
     "doanh nghiệp nhà nước", "chủ cơ sở", "bch", "bcđ", "đặc khu",
     "ban chỉ đạo", "ban chỉ huy", "đài", "cơ quan báo chí", "cơ quan chức năng", "chủ rừng", "hợp tác xã",
     "ubnd huyện", "ubnd xã", "ubnd quận", "ubnd thành phố", "ubnd thị xã", "ubnd cấp xã", "ubnd cấp huyện",
-    "tp", "địa phương", "ngành liên quan",
+    "tp", "địa phương", "ngành liên quan", "ban ngành", "sở ban ngành", "cơ quan đơn vị", "cơ quan ngang bộ",
+    "cơ quan thuộc chính phủ", "đơn vị sự nghiệp", "đơn vị sự nghiệp công lập", "ngành đoàn thể",
+    "đơn vị đoàn thể", "cơ quan đơn vị đoàn thể",
 )  # fmt: skip
 _QUALIFIERS = (
     "có liên quan", "liên quan", "trên địa bàn tỉnh", "trên địa bàn thành phố", "trên địa bàn huyện",
     "trên địa bàn", "thuộc tỉnh", "thuộc thành phố", "thuộc huyện", "thuộc sở", "trực thuộc sở",
-    "thuộc ubnd tỉnh", "trực thuộc", "cấp tỉnh", "cấp huyện", "cấp xã", "các cấp", "trong tỉnh",
+    "thuộc ubnd tỉnh", "trực thuộc ubnd tỉnh", "thuộc bộ", "trực thuộc", "cấp tỉnh", "cấp huyện", "cấp xã",
+    "các cấp", "trong tỉnh",
     "toàn tỉnh", "chức năng", "tỉnh", "thành phố", "chuyên ngành", "chuyên môn", "trung ương",
-    "đóng trên địa bàn tỉnh", "đóng trên địa bàn", "trên địa bàn quản lý", "quản lý",
+    "đóng trên địa bàn tỉnh", "đóng trên địa bàn", "trên địa bàn quản lý",
 )  # fmt: skip
 _NOUN = rf"(?:{_alt(_COLLECTIVE_NOUNS)})"
 _QUAL = rf"(?:,?\s+(?:{_alt(_QUALIFIERS)}))"
@@ -94,7 +97,7 @@ _LIST_PREFIXES = {
         "bộ": "Bộ",
         "đơn vị": "Sở",
         "cơ quan": "Sở",
-    }.items()  # fmt: skip
+    }.items()
 }
 _INHERITED = re.compile(r"^(UBND (?:huyện|xã|quận|thị xã|phường)|Sở|Bộ) ")
 """A list's shared prefix a bare name after it inherits ("UBND huyện Quang Bình, Bắc Quang")."""

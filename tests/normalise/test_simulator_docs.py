@@ -10,7 +10,8 @@ normaliser: every task is one line of the fixed template
 `coop` come from the seed's own name lists and `when` is "hoàn thành trước ngày DD/MM/YYYY" or
 "thực hiện thường xuyên". Unit and issuer codes are what `mappings/` says of those names on the
 document's date. A document needs review only when its issuer is not in `mappings/issuers.toml`
-or a named (non-collective) unit is not in `mappings/units.toml`; a secret one never does.
+(a ministry of `mappings/bodies.toml` is known, but gives no origin: the clerk decides) or a named
+(non-collective) unit is not in `mappings/units.toml`; a secret one never does.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def expected_fields(doc: sim.SimDocument, maps: Mappings) -> dict[str, Any]:
     """The truth for `doc`, from the seed's parameters and what mappings/ says of its names."""
     on = doc.issued_on
     tasks = [] if doc.secrecy else truth_tasks(doc)
-    issuer = maps.resolve_issuer(doc.issuer, on)[0].code
+    ref, record = maps.resolve_issuer(doc.issuer, on)
+    issuer = ref.code
 
     def code(name: str) -> str | None:
         return maps.resolve_unit(name, on).code
@@ -146,7 +148,7 @@ def expected_fields(doc: sim.SimDocument, maps: Mappings) -> dict[str, Any]:
         "lead_units": [code(t.lead) for t in tasks],
         "cooperating_units": [sorted(str(code(c)) for c in t.cooperating) for t in tasks],
         "deadlines": [t.deadline.isoformat() if t.deadline else None for t in tasks],
-        "needs_review": not doc.secrecy and (issuer is None or unknown_unit or not tasks),
+        "needs_review": not doc.secrecy and (record is None or unknown_unit or not tasks),
     }
 
 
