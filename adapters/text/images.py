@@ -1,0 +1,90 @@
+"""Images (PNG, JPEG, TIFF with one page per frame) opened within a pixel budget, then OCR'd.
+
+Pillow reads only the header on `open`; the pixel count is checked before any pixel is decoded,
+so a 40 KB PNG that declares 100,000 × 100,000 pixels costs nothing (Pillow's own
+MAX_IMAGE_PIXELS guard is also turned into a BadDocumentError, never a warning). PNG text chunks
+are bounded by Pillow itself (MAX_TEXT_CHUNK, 1 MB). Phone photos carry their rotation in EXIF;
+it is applied before OCR.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from collections.abc import Iterator
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from adapters.text.model import ExtractedText, Limits
+from adapters.text.ocr import recognise
+from connector.errors import BadDocumentError
+
+DEFAULT_DPI = 300
+
+
+def _frames(data: bytes, label: str, limits: Limits) -> Iterator[tuple[Image.Image, int]]:
+    """Each frame as a decoded image with its resolution; the first `max_ocr_pages` frames only."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise BadDocumentError(f"Ảnh «{label}» quá lớn (số điểm ảnh vượt giới hạn), không đọc.") from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+            raise BadDocumentError(
+                f"Ảnh «{label}» hỏng hoặc không đúng định dạng ({type(exc).__name__})."
+            ) from None
+        count = getattr(img, "n_frames", 1)
+        for index in range(min(count, max(1, limits.max_ocr_pages))):
+            try:
+                img.seek(index)
+                width, height = img.size
+                if width * height > limits.max_image_pixels:
+                    raise BadDocumentError(
+                        f"Ảnh «{label}» quá lớn ({width}×{height} điểm ảnh, tối đa "
+                        f"{limits.max_image_pixels // 1_000_000} triệu), không đọc."
+                    )
+                frame = ImageOps.exif_transpose(img.copy()) or img.copy()
+                frame.load()
+            except BadDocumentError:
+                raise
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                raise BadDocumentError(
+                    f"Ảnh «{label}» quá lớn (số điểm ảnh vượt giới hạn), không đọc."
+                ) from None
+            except (OSError, ValueError, SyntaxError, EOFError, ZeroDivisionError) as exc:
+                raise BadDocumentError(
+                    f"Ảnh «{label}» hỏng, không giải mã được ({type(exc).__name__})."
+                ) from None
+            yield frame, _dpi(img)
+
+
+def _dpi(img: Image.Image) -> int:
+    dpi = img.info.get("dpi")
+    try:
+        value = round(float(dpi[0])) if dpi else 0
+    except (TypeError, ValueError, IndexError):
+        value = 0
+    return value if 70 <= value <= 1200 else DEFAULT_DPI
+
+
+def image_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
+    """OCR every frame of an image file (a multi-page TIFF is one page per frame)."""
+    deadline = time.monotonic() + limits.ocr_total_seconds
+    texts: list[str] = []
+    confidences: list[tuple[float, int]] = []
+    for frame, dpi in _frames(data, label, limits):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BadDocumentError(
+                f"Nhận dạng chữ (OCR) «{label}» quá {limits.ocr_total_seconds:.0f} giây, đã dừng."
+            )
+        page = recognise(frame, dpi=dpi, limits=limits, label=label, timeout=left)
+        texts.append(page.text)
+        if page.confidence is not None:
+            confidences.append((page.confidence, page.words))
+    words = sum(n for _, n in confidences)
+    confidence = sum(c * n for c, n in confidences) / words if words else 0.0
+    warnings_ = [f"Ảnh «{label}» được nhận dạng chữ bằng OCR (độ tin cậy {confidence:.0%})."]
+    return ExtractedText("\n\n".join(texts), "ocr", len(texts), confidence, tuple(warnings_))
