@@ -7,13 +7,16 @@ every file of the normaliser corpus through and expects no change):
 
 - copier specks read as punctuation: tokens made only of `_ . : ' | „ ~` and the like, the same
   glued to the start of a word ("_TỈNH", ".NAM"), a dot between two Vietnamese words ("bảo.vệ");
-  a stray "|" from a table border is one of these;
+  a stray "|" from a table border is one of these; a dot before a lower-case word ("thiệt hại
+  do. mưa lớn") or inside a line of capitals ("SỞ. NÔNG NGHIỆP"), a mark ending an issuer line
+  ("PHÁT TRIỂN NÔNG THÔN:");
 - the number line: "Sô:", "Sồ:", "S6:" → "Số:", the space after it, "2044UBND" / "2044|UBND" →
   "2044/UBND", "UBNDNNTN" → "UBND-NNTN", "QD-UBND" → "QĐ-UBND", "ƯBND" / "UBNĐ" → "UBND";
 - the place-and-date line: "ngàv 19 thảng 6 nãm 2024" → "ngày 19 tháng 6 năm 2024" (only when all
   three parts are there), "ngày 1 7/6/2022" → "ngày 17/6/2022";
 - the national motto spelled back to "Độc lập - Tự do - Hạnh phúc";
-- bullets: "-Ủy ban", "- - Sở", "-= Lưu" → "- Ủy ban", "- Sở", "- Lưu";
+- bullets: "-Ủy ban", "- - Sở", "-= Lưu" → "- Ủy ban", "- Sở", "- Lưu"; a speck read as a
+  bullet before the signer's title ("- PHÓ CHỦ TỊCH") dropped;
 - a code cut at the line end ("210/BC-" + "SNN") joined, and a syllable hyphenated at the line end
   ("tri-" + "ển") joined when the two make one syllable;
 - "TÍNH KON TUM" at the head of the issuer block → "TỈNH", "Chỉ cục" → "Chi cục".
@@ -35,6 +38,26 @@ _LOWER = "a-z" + _VI[: len(_VI) // 2]
 _DOT_BETWEEN_RE = re.compile(rf"(?<![\w.])([{_LOWER}A-ZĐ]*[{_LOWER}])\.([{_LOWER}]+|\d+(?=/))")
 _DOUBLE_DOT_RE = re.compile(r"(?<=\w)\.\.(?![.])")
 _TRAILING_DASH_RE = re.compile(r"(?<=\S) [-–—]$", re.M)
+# "thiệt hại do.\nmưa lớn": no sentence ends before a lower-case word; abbreviations ("v.v.") excepted.
+_STRAY_STOP_RE = re.compile(rf"(?<![\w.])([{_LOWER}]{{2,}})\.(?=[ \n]\(?[{_LOWER}])")
+_ABBREVIATIONS = frozenset({"tr", "ths", "ts", "gs", "pgs", "bs", "ks", "cn", "đc"})
+# "SỞ. NÔNG NGHIỆP": inside an all-capitals line a dot after a word is a speck, but "KT." / "TM." are not.
+_CAPS_STOP_RE = re.compile(
+    r"(?<![\w.])([A-ZĐ" + _VI[len(_VI) // 2 :] + r"]{2,})\.(?= [A-ZĐ" + _VI[len(_VI) // 2 :] + r"])"
+)
+_CAPS_ABBREVIATIONS = frozenset({"KT", "TM", "TL", "TUQ", "TP", "TX", "TT", "PGS", "TS", "THS", "GS"})
+_ROMAN_RE = re.compile(r"^[IVXLC]+$")
+# "PHÁT TRIỂN NÔNG THÔN:" at the head of the page: an issuer line never ends in punctuation.
+_HEAD_LINES = 8
+_HEADINGS_WITH_COLON = (
+    "QUYẾT ĐỊNH",
+    "QUYẾT NGHỊ",
+    "CHỈ THỊ",
+    "KÍNH GỬI",
+    "NƠI NHẬN",
+    "THÔNG BÁO",
+    "KẾT LUẬN",
+)
 
 _NUMBER_LINE_RE = re.compile(r"^(?:[_.'`\s]*)S[ốôồổóòỗõoỏ6ơở]\s*[:;.,]\s*['`\"._|]*\s*(?=\d)", re.M)
 _MISSING_SLASH_RE = re.compile(r"(?<=^Số: )(\d+)\s*(?:[|lI\\]|//)?\s*(?=[A-ZĐ]{2})", re.M)
@@ -51,6 +74,9 @@ _MOTTO_RE = re.compile(
     r"Đ[ộôọoồố]c\s*l[ậâaấầ]p\s*[-–—_.]*\s*T[ựưuừứ]\s*d[oơô]\s*[-–—_.]*\s*H[ạaảà]nh\s*ph[úuùủ]c"
 )
 _BULLET_RE = re.compile(r"^[-–](?:\s*[-=._–]+)*\s*(?=[A-ZĐ" + _VI + r"a-z])", re.M)
+_SIGNATURE_BULLET_RE = re.compile(
+    r"^[-–] (?=(?:KT\. |TM\. |TL\. |Q\. )?(?:PHÓ )?(?:CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN)\b)", re.M
+)
 _CODE_BREAK_RE = re.compile(r"(?<=[A-ZĐ0-9])-\n(?=[A-ZĐ]{2,})")
 _SYLLABLE_BREAK_RE = re.compile(rf"([{_VI}a-zA-Z]+)-\n([{_LOWER}]+)")
 _TINH_RE = re.compile(r"^((?:UBND )?)TÍNH(?= [A-ZĐ])", re.M)
@@ -83,6 +109,37 @@ def _syllable_break(m: re.Match[str]) -> str:
     return joined if is_syllable(joined) else m.group(0)
 
 
+def _stray_stop(m: re.Match[str]) -> str:
+    return m.group(0) if m.group(1) in _ABBREVIATIONS else m.group(1)
+
+
+def _caps_stop(m: re.Match[str]) -> str:
+    line_start = m.string.rfind("\n", 0, m.start()) + 1
+    line_end = m.string.find("\n", m.end())
+    line = m.string[line_start : line_end if line_end >= 0 else len(m.string)]
+    letters = [c for c in line if c.isalpha()]
+    word = m.group(1)
+    if word in _CAPS_ABBREVIATIONS or _ROMAN_RE.match(word) or not all(c.isupper() for c in letters):
+        return m.group(0)
+    return word
+
+
+def _head_line_ends(text: str) -> str:
+    lines = text.split("\n")
+    for i, line in enumerate(lines[:_HEAD_LINES]):
+        bare = line.rstrip(":;,.")
+        letters = [c for c in bare if c.isalpha()]
+        if (
+            bare != line
+            and " " in bare
+            and letters
+            and all(c.isupper() for c in letters)
+            and not bare.startswith(_HEADINGS_WITH_COLON)
+        ):
+            lines[i] = bare
+    return "\n".join(lines)
+
+
 def _dot_between(m: re.Match[str]) -> str:
     """ "bảo.vệ", "ngày.25/9": a speck between two words; "gov.vn" and "1.5" have no Vietnamese letter."""
     return f"{m.group(1)} {m.group(2)}" if not (m.group(1) + m.group(2)).isascii() else m.group(0)
@@ -101,6 +158,9 @@ def repair_ocr(text: str) -> str:
     text = _DOUBLE_DOT_RE.sub(".", text)
     text = _DOT_BETWEEN_RE.sub(_dot_between, text)
     text = _TRAILING_DASH_RE.sub("", text)
+    text = _STRAY_STOP_RE.sub(_stray_stop, text)
+    text = _CAPS_STOP_RE.sub(_caps_stop, text)
+    text = _head_line_ends(text)
     text = _NUMBER_LINE_RE.sub("Số: ", text)
     text = _MISSING_SLASH_RE.sub(r"\1/", text)
     text = _UBND_RE.sub("UBND", text)
@@ -110,6 +170,7 @@ def repair_ocr(text: str) -> str:
     text = _SPLIT_DAY_RE.sub(_split_day, text)
     text = _MOTTO_RE.sub("Độc lập - Tự do - Hạnh phúc", text)
     text = _BULLET_RE.sub(_bullet, text)
+    text = _SIGNATURE_BULLET_RE.sub("", text)
     text = _CODE_BREAK_RE.sub("-", text)
     text = _SYLLABLE_BREAK_RE.sub(_syllable_break, text)
     text = _TINH_RE.sub(r"\1TỈNH", text)
