@@ -1,4 +1,4 @@
-"""Text extraction: which PDF library reads Vietnamese directives right, how fast, and how well OCR reads scans.
+"""Text extraction: which PDF library reads Vietnamese directives right, how fast; how well OCR reads scans.
 
 Part 1 reads the 12 text-layer PDFs of fixtures/documents/text/ (4 directives × Chromium with a
 font switch, Chromium in one font, LibreOffice from DOCX) with pypdf, pypdf + the font-run
@@ -197,7 +197,8 @@ def measure_ocr(directives: list[Directive], seeds: int) -> None:
             f"fields {sum(r[3] for r in sel)}/{5 * n}  confidence {sum(r[4] for r in sel) / n:.2f}"
         )
     print(
-        f"   tốc độ / speed: {len(rows) / seconds:.2f} trang/s (pdftoppm {limits.ocr_dpi} dpi + Tesseract, 1 luồng)"
+        f"   tốc độ / speed: {len(rows) / seconds:.2f} trang/s "
+        f"(pdftoppm {limits.ocr_dpi} dpi + Tesseract, 1 luồng)"
     )
 
 

@@ -21,6 +21,24 @@ _ARTEFACT_RE = re.compile(r"[^\x00-\x7f] {2}\S")
 _PUNCT = ".,;:()!?\"'“”"
 
 
+_CONSONANTS = "bcdđghklmnpqrstvxBCDĐGHKLMNPQRSTVX"
+_ONSET_SPLIT_RE = re.compile(rf"(?:(?<=\s)|^)([{_CONSONANTS}]{{1,3}}) (?=([^\x00-\x7f]\w*))")
+
+
+def rejoin_onsets(text: str) -> str:
+    """Join a lone consonant onset to the rhyme placed after a gap: "h ằng" → "hằng", "tr ước" → "trước".
+
+    Poppler orders glyphs by position, and where a justified line puts a fallback-font vowel a little
+    apart, it reads a space. A run of consonants alone is never a Vietnamese word, so the join
+    is safe when the two pieces make one syllable; "tri ển" (two syllables' shapes) is left.
+    """
+    return _ONSET_SPLIT_RE.sub(_onset, text)
+
+
+def _onset(m: re.Match[str]) -> str:
+    return m.group(1) if is_syllable(m.group(1) + m.group(2)) else m.group(0)
+
+
 def rejoin_font_runs(text: str) -> str:
     """Remove the font-switch spaces of a pypdf text layer (see the module docstring)."""
     if len(_ARTEFACT_RE.findall(text)) < 3:

@@ -17,13 +17,15 @@ from collections.abc import Iterator
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from adapters.text.model import ExtractedText, Limits
-from adapters.text.ocr import recognise
+from adapters.text.ocr import blank, recognise
 from connector.errors import BadDocumentError
 
 DEFAULT_DPI = 300
 
 
-def _frames(data: bytes, label: str, limits: Limits) -> Iterator[tuple[Image.Image, int]]:
+def _frames(
+    data: bytes, label: str, limits: Limits, warnings_: list[str]
+) -> Iterator[tuple[Image.Image, int]]:
     """Each frame as a decoded image with its resolution; the first `max_ocr_pages` frames only."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -36,6 +38,10 @@ def _frames(data: bytes, label: str, limits: Limits) -> Iterator[tuple[Image.Ima
                 f"Ảnh «{label}» hỏng hoặc không đúng định dạng ({type(exc).__name__})."
             ) from None
         count = getattr(img, "n_frames", 1)
+        if count > limits.max_ocr_pages:
+            warnings_.append(
+                f"Ảnh «{label}» có {count} trang; chỉ nhận dạng {limits.max_ocr_pages} trang đầu."
+            )
         for index in range(min(count, max(1, limits.max_ocr_pages))):
             try:
                 img.seek(index)
@@ -71,10 +77,16 @@ def _dpi(img: Image.Image) -> int:
 
 def image_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
     """OCR every frame of an image file (a multi-page TIFF is one page per frame)."""
+    if limits.max_ocr_pages < 1:
+        raise BadDocumentError(f"Ảnh «{label}» chỉ đọc được bằng nhận dạng chữ (OCR), mà OCR đang tắt.")
     deadline = time.monotonic() + limits.ocr_total_seconds
     texts: list[str] = []
+    notes: list[str] = []
     confidences: list[tuple[float, int]] = []
-    for frame, dpi in _frames(data, label, limits):
+    for frame, dpi in _frames(data, label, limits, notes):
+        if blank(frame):  # the back of a sheet in a multi-page TIFF
+            texts.append("")
+            continue
         left = deadline - time.monotonic()
         if left <= 0:
             raise BadDocumentError(
@@ -86,5 +98,5 @@ def image_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
             confidences.append((page.confidence, page.words))
     words = sum(n for _, n in confidences)
     confidence = sum(c * n for c, n in confidences) / words if words else 0.0
-    warnings_ = [f"Ảnh «{label}» được nhận dạng chữ bằng OCR (độ tin cậy {confidence:.0%})."]
-    return ExtractedText("\n\n".join(texts), "ocr", len(texts), confidence, tuple(warnings_))
+    notes.append(f"Ảnh «{label}» được nhận dạng chữ bằng OCR (độ tin cậy {confidence:.0%}).")
+    return ExtractedText("\n\n".join(t for t in texts if t), "ocr", len(texts), confidence, tuple(notes))

@@ -59,6 +59,12 @@ class OcrPage:
     raw: str = ""  # before the repairs of ocr_repairs (bench/text.py measures both)
 
 
+def blank(img: Image.Image) -> bool:
+    """Fewer than 1 in 2,000 pixels dark: an empty page (the back of a sheet), nothing to OCR."""
+    dark = sum(img.convert("L").histogram()[:128])
+    return dark * 2000 < img.width * img.height
+
+
 def prepare(image: Image.Image) -> bytes:
     """Grayscale and a 3×3 median (removes isolated toner specks, keeps the dots of ạ, ị), as PGM."""
     gray = image.convert("L").filter(ImageFilter.MedianFilter(3))
@@ -113,7 +119,7 @@ def _drop_strays(words: list[Word]) -> list[Word]:
         for i, w in enumerate(line):
             before = w.left - line[i - 1].right if i else 10**6
             after = line[i + 1].left - w.right if i + 1 < len(line) else 10**6
-            if w.conf < 50 and min(before, after) > 3 * height:
+            if w.conf < 50 and len(w.text) <= 3 and min(before, after) > 3 * height:
                 continue
             if not any(c.isalnum() for c in w.text) and min(before, after) > 3 * height // 2:
                 continue

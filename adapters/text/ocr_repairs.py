@@ -11,12 +11,14 @@ every file of the normaliser corpus through and expects no change):
   do. mưa lớn") or inside a line of capitals ("SỞ. NÔNG NGHIỆP"), a mark ending an issuer line
   ("PHÁT TRIỂN NÔNG THÔN:");
 - the number line: "Sô:", "Sồ:", "S6:" → "Số:", the space after it, "2044UBND" / "2044|UBND" →
-  "2044/UBND", "UBNDNNTN" → "UBND-NNTN", "QD-UBND" → "QĐ-UBND", "ƯBND" / "UBNĐ" → "UBND";
+  "2044/UBND", "UBNDNNTN" → "UBND-NNTN", "SNN:VP_" → "SNN-VP", "QD-UBND" → "QĐ-UBND",
+  "ƯBND" / "UBNĐ" → "UBND";
 - the place-and-date line: "ngàv 19 thảng 6 nãm 2024" → "ngày 19 tháng 6 năm 2024" (only when all
-  three parts are there), "ngày 1 7/6/2022" → "ngày 17/6/2022";
+  three parts are there), "ngày 1 7/6/2022" → "ngày 17/6/2022", "Kon Tum; ngày …" → "Kon Tum, ngày …";
 - the national motto spelled back to "Độc lập - Tự do - Hạnh phúc";
 - bullets: "-Ủy ban", "- - Sở", "-= Lưu" → "- Ủy ban", "- Sở", "- Lưu"; a speck read as a
-  bullet before the signer's title ("- PHÓ CHỦ TỊCH") dropped;
+  bullet before a line that is never a list item (place and date, "Kính gửi", "PHÓ CHỦ TỊCH")
+  dropped, as is a speck after the year that ends the place-and-date line;
 - a code cut at the line end ("210/BC-" + "SNN") joined, and a syllable hyphenated at the line end
   ("tri-" + "ển") joined when the two make one syllable;
 - "TÍNH KON TUM" at the head of the issuer block → "TỈNH", "Chỉ cục" → "Chi cục".
@@ -48,7 +50,7 @@ _CAPS_STOP_RE = re.compile(
 _CAPS_ABBREVIATIONS = frozenset({"KT", "TM", "TL", "TUQ", "TP", "TX", "TT", "PGS", "TS", "THS", "GS"})
 _ROMAN_RE = re.compile(r"^[IVXLC]+$")
 # "PHÁT TRIỂN NÔNG THÔN:" at the head of the page: an issuer line never ends in punctuation.
-_HEAD_LINES = 8
+_HEAD_LINES = 12
 _HEADINGS_WITH_COLON = (
     "QUYẾT ĐỊNH",
     "QUYẾT NGHỊ",
@@ -63,6 +65,22 @@ _NUMBER_LINE_RE = re.compile(r"^(?:[_.'`\s]*)S[ốôồổóòỗõoỏ6ơở]\s
 _MISSING_SLASH_RE = re.compile(r"(?<=^Số: )(\d+)\s*(?:[|lI\\]|//)?\s*(?=[A-ZĐ]{2})", re.M)
 _UBND_RE = re.compile(r"\b[UƯ]B[NM][DĐ]\b")
 _UBND_GLUED_RE = re.compile(r"(?<=/)((?:[A-ZĐ]{1,4}-)*)(UBND)([A-ZĐ]{2,})\b|(?<=/)([A-ZĐ]{2,4})(UBND)\b")
+# "Số: 2210/SNN:VP_", "3310/UBND:KT": a hyphen read as ':' or ';' inside the notation, a speck after it.
+_NOTATION_RE = re.compile(r"^(Số: \d+/\S+?)[_.:;,'`~]*$", re.M)
+_NOTATION_HYPHEN_RE = re.compile(r"(?<=[A-ZĐ])[.:;~](?=[A-ZĐ])")
+_PLACE_DATE_RE = re.compile(r"^([^\n,;:.]{2,40}?)\s*[;:.]\s*(?=ngày \d{1,2} tháng \d{1,2} năm \d{4})", re.M)
+# The place-and-date line, "Kính gửi" and the signer's title are never list items, and the
+# place-and-date line ends with its year.
+_NOT_A_BULLET_RE = re.compile(
+    r"^[-–] (?=Kính gửi|(?:KT\. |TM\. |TL\. |Q\. )?(?:PHÓ )?"
+    r"(?:CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN)$)",
+    re.M,
+)
+_CAPITAL = "A-ZĐ" + _VI[len(_VI) // 2 :]
+# "Kon Tum, ngày …", "TP. Hồ Chí Minh, ngày …": every word of the place capitalised
+_HEAD_PLACE_DATE_RE = re.compile(
+    rf"^(?:[-–] )?((?:[{_CAPITAL}][^\s,]*\s?){{1,5}}, ngày \d{{1,2}} tháng \d{{1,2}} năm \d{{4}})[.:;,_]*$"
+)
 _QD_RE = re.compile(r"(?<=/)QD(?=-)|(?<=\d/)0Đ(?=-)")
 
 _DATE_RE = re.compile(
@@ -74,9 +92,6 @@ _MOTTO_RE = re.compile(
     r"Đ[ộôọoồố]c\s*l[ậâaấầ]p\s*[-–—_.]*\s*T[ựưuừứ]\s*d[oơô]\s*[-–—_.]*\s*H[ạaảà]nh\s*ph[úuùủ]c"
 )
 _BULLET_RE = re.compile(r"^[-–](?:\s*[-=._–]+)*\s*(?=[A-ZĐ" + _VI + r"a-z])", re.M)
-_SIGNATURE_BULLET_RE = re.compile(
-    r"^[-–] (?=(?:KT\. |TM\. |TL\. |Q\. )?(?:PHÓ )?(?:CHỦ TỊCH|GIÁM ĐỐC|CHÁNH VĂN PHÒNG|TRƯỞNG BAN)\b)", re.M
-)
 _CODE_BREAK_RE = re.compile(r"(?<=[A-ZĐ0-9])-\n(?=[A-ZĐ]{2,})")
 _SYLLABLE_BREAK_RE = re.compile(rf"([{_VI}a-zA-Z]+)-\n([{_LOWER}]+)")
 _TINH_RE = re.compile(r"^((?:UBND )?)TÍNH(?= [A-ZĐ])", re.M)
@@ -125,8 +140,13 @@ def _caps_stop(m: re.Match[str]) -> str:
 
 
 def _head_line_ends(text: str) -> str:
+    """In the header lines: no issuer line ends in a mark, the place-and-date line is no bullet."""
     lines = text.split("\n")
     for i, line in enumerate(lines[:_HEAD_LINES]):
+        place_date = _HEAD_PLACE_DATE_RE.match(line)
+        if place_date:
+            lines[i] = place_date.group(1)
+            continue
         bare = line.rstrip(":;,.")
         letters = [c for c in bare if c.isalpha()]
         if (
@@ -153,6 +173,7 @@ def _bullet(m: re.Match[str]) -> str:
 
 def repair_ocr(text: str) -> str:
     """Apply every repair above; text without those mistakes comes back unchanged."""
+    text = _BULLET_RE.sub(_bullet, text)  # before the specks: "-=" at a line start is a bullet
     text = _JUNK_TOKEN_RE.sub("", text)
     text = _LEADING_JUNK_RE.sub("", text)
     text = _DOUBLE_DOT_RE.sub(".", text)
@@ -160,17 +181,18 @@ def repair_ocr(text: str) -> str:
     text = _TRAILING_DASH_RE.sub("", text)
     text = _STRAY_STOP_RE.sub(_stray_stop, text)
     text = _CAPS_STOP_RE.sub(_caps_stop, text)
-    text = _head_line_ends(text)
     text = _NUMBER_LINE_RE.sub("Số: ", text)
     text = _MISSING_SLASH_RE.sub(r"\1/", text)
     text = _UBND_RE.sub("UBND", text)
     text = _UBND_GLUED_RE.sub(_glued_ubnd, text)
+    text = _NOTATION_RE.sub(lambda m: _NOTATION_HYPHEN_RE.sub("-", m.group(1)), text)
     text = _QD_RE.sub("QĐ", text)
     text = _DATE_RE.sub(_date, text)
     text = _SPLIT_DAY_RE.sub(_split_day, text)
+    text = _PLACE_DATE_RE.sub(r"\1, ", text)
     text = _MOTTO_RE.sub("Độc lập - Tự do - Hạnh phúc", text)
-    text = _BULLET_RE.sub(_bullet, text)
-    text = _SIGNATURE_BULLET_RE.sub("", text)
+    text = _NOT_A_BULLET_RE.sub("", text)
+    text = _head_line_ends(text)
     text = _CODE_BREAK_RE.sub("-", text)
     text = _SYLLABLE_BREAK_RE.sub(_syllable_break, text)
     text = _TINH_RE.sub(r"\1TỈNH", text)

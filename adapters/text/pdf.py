@@ -32,9 +32,9 @@ from dataclasses import dataclass, fields
 from PIL import Image
 
 from adapters.text import tools
-from adapters.text.fontruns import rejoin_font_runs
+from adapters.text.fontruns import rejoin_font_runs, rejoin_onsets
 from adapters.text.model import ExtractedText, Limits
-from adapters.text.ocr import OcrPage, recognise
+from adapters.text.ocr import OcrPage, blank, recognise
 from adapters.text.vietnamese import VI_LETTERS, nfc, unvietnamese_share
 from connector.errors import BadDocumentError
 
@@ -157,12 +157,6 @@ def _render(
     return img, dpi
 
 
-def _blank(img: Image.Image) -> bool:
-    """Fewer than 1 in 2,000 pixels dark: an empty page (the back of a sheet), nothing to OCR."""
-    dark = sum(img.convert("L").histogram()[:128])
-    return dark * 2000 < img.width * img.height
-
-
 def pdf_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
     """The PDF's text in reading order; scanned pages OCR'd; warnings say what was done."""
     pages, total = _text_layer(data, label, limits)
@@ -173,7 +167,7 @@ def pdf_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
     if unvietnamese_share("\n".join(texts)) > _GARBLED:
         other = _pdftotext(data, label, len(pages), limits)
         if other is not None and len(other) == len(texts):
-            other = [nfc(t) for t in other]
+            other = [rejoin_onsets(nfc(t)) for t in other]
             if _broken_words("\n".join(other)) < _broken_words("\n".join(texts)) * 2 // 3:
                 texts = other
                 warnings.append("Lớp chữ PDF có chữ sai thứ tự (phông thay thế); đã đọc lại theo vị trí chữ.")
@@ -202,7 +196,9 @@ def _ocr(
     data: bytes, pages: list[_Page], scanned: list[int], label: str, limits: Limits, warnings: list[str]
 ) -> list[tuple[int, OcrPage]]:
     todo = scanned[: limits.max_ocr_pages]
-    if len(scanned) > len(todo):
+    if not todo:
+        warnings.append(f"«{label}» có {len(scanned)} trang quét nhưng nhận dạng chữ (OCR) đang tắt; bỏ qua.")
+    elif len(scanned) > len(todo):
         warnings.append(
             f"«{label}» có {len(scanned)} trang quét; chỉ nhận dạng {len(todo)} trang đầu, "
             "các trang sau bỏ qua."
@@ -216,7 +212,7 @@ def _ocr(
                 f"Nhận dạng chữ (OCR) «{label}» quá {limits.ocr_total_seconds:.0f} giây, đã dừng."
             )
         img, dpi = _render(data, i, pages[i], label, limits, min(left, limits.ocr_page_seconds))
-        if _blank(img):
+        if blank(img):
             continue
         left = deadline - time.monotonic()
         done.append((i, recognise(img, dpi=dpi, limits=limits, label=label, timeout=max(1.0, left))))

@@ -18,6 +18,7 @@ _MAGIC = (
     (b"MM\x00*", "image"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
     (b"PK\x03\x04", "zip"),
+    (b"{\\rtf", "doc"),  # RTF, often saved as .doc; LibreOffice converts it the same way
 )
 _SUFFIX = {
     ".pdf": "pdf",
@@ -27,7 +28,10 @@ _SUFFIX = {
     ".tif": "image",
     ".tiff": "image",
     ".docx": "docx",
+    ".docm": "docx",
     ".doc": "doc",
+    ".dot": "doc",
+    ".rtf": "doc",
     ".html": "html",
     ".htm": "html",
     ".xhtml": "html",
@@ -45,6 +49,7 @@ _MEDIA = {
     "application/xhtml+xml": "html",
     "text/plain": "plain",
 }
+_NO_SUFFIX = ("", ".bin", ".dat", ".tmp")  # names that say nothing about the format
 UNSUPPORTED = "pdf, docx, doc, html, txt, png, jpg, tiff"
 
 
@@ -57,15 +62,16 @@ def kind_of(data: bytes, name: str, media_type: str = "") -> str | None:
         return "pdf"
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            if kind == "ole":  # Word 97–2003, but also .xls/.ppt/.msg: trust the name here
-                return "doc" if by_name in (None, "doc") else None
-            if kind == "zip":
-                return "docx" if by_name in (None, "docx", "doc") else None
+            if kind == "ole":  # Word 97–2003, but also .xls/.ppt/.msg: the name decides
+                return "doc" if by_name == "doc" or (by_name is None and suffix in _NO_SUFFIX) else None
+            if kind == "zip":  # DOCX, but also .xlsx/.odt/.zip
+                named = by_name in ("docx", "doc") or (by_name is None and suffix in _NO_SUFFIX)
+                return "docx" if named else None
             return kind
+    if _looks_like_html(head):  # web systems export HTML as ".doc" or ".xls"
+        return "html"
     if by_name in ("html", "plain"):
         return by_name
-    if by_name is None and _looks_like_html(head):
-        return "html"
     if by_name is None and _looks_like_text(head):
         return "plain"
     return None

@@ -99,10 +99,11 @@ def _text_boxes(paragraph: Paragraph) -> list[str]:
 
 
 def doc_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
-    """A legacy Word 97–2003 file: LibreOffice makes it a DOCX, read as above."""
+    """A legacy Word 97–2003 (or RTF) file: LibreOffice makes it a DOCX, read as above."""
     soffice = tools.require("soffice", for_file=label)
     with tempfile.TemporaryDirectory(prefix="connector-doc-") as tmp:
-        src = Path(tmp) / "van-ban.doc"
+        rtf = data.lstrip()[:5] == b"{\\rtf"
+        src = Path(tmp) / ("van-ban.rtf" if rtf else "van-ban.doc")
         src.write_bytes(data)
         done = tools.run(
             [
@@ -110,6 +111,7 @@ def doc_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
                 f"-env:UserInstallation=file://{tmp}/profile",
                 "--headless",
                 "--norestore",
+                f"--infilter={'Rich Text Format' if rtf else 'MS Word 97'}",  # no guessing: garbage fails
                 "--convert-to",
                 "docx:MS Word 2007 XML",
                 "--outdir",
@@ -130,6 +132,6 @@ def doc_text(data: bytes, label: str, limits: Limits) -> ExtractedText:
         converted = out.read_bytes()
     limits.check_size(len(converted), label)
     result = docx_text(converted, label, limits)
-    return ExtractedText(
-        result.text, "doc", result.pages, None, ("Tệp .doc (Word 97–2003) đã được chuyển sang .docx để đọc.",)
-    )
+    what = "RTF" if rtf else ".doc (Word 97–2003)"
+    note = f"Tệp {what} đã được chuyển sang .docx để đọc."
+    return ExtractedText(result.text, "doc", result.pages, None, (note,))
