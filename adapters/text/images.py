@@ -1,8 +1,10 @@
 """Images (PNG, JPEG, TIFF with one page per frame) opened within a pixel budget, then OCR'd.
 
 Pillow reads only the header on `open`; the pixel count is checked before any pixel is decoded,
-so a 40 KB PNG that declares 100,000 × 100,000 pixels costs nothing (Pillow's own
-MAX_IMAGE_PIXELS guard is also turned into a BadDocumentError, never a warning). PNG text chunks
+so a 40 KB PNG that declares 100,000 × 100,000 pixels costs nothing. Pillow's own guard
+(Image.MAX_IMAGE_PIXELS, 89 M: a warning above it, an error above twice that) stays as it is, a
+second fence behind `Limits.max_image_pixels`; its error becomes a BadDocumentError too. No
+global warning filter is touched (extraction may run in several threads). PNG text chunks
 are bounded by Pillow itself (MAX_TEXT_CHUNK, 1 MB). Phone photos carry their rotation in EXIF;
 it is applied before OCR.
 """
@@ -11,7 +13,6 @@ from __future__ import annotations
 
 import io
 import time
-import warnings
 from collections.abc import Iterator
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,43 +28,37 @@ def _frames(
     data: bytes, label: str, limits: Limits, warnings_: list[str]
 ) -> Iterator[tuple[Image.Image, int]]:
     """Each frame as a decoded image with its resolution; the first `max_ocr_pages` frames only."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
+    try:
+        img = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadDocumentError(f"Ảnh «{label}» quá lớn (số điểm ảnh vượt giới hạn), không đọc.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise BadDocumentError(
+            f"Ảnh «{label}» hỏng hoặc không đúng định dạng ({type(exc).__name__})."
+        ) from None
+    count = 1 if img.format == "MPO" else getattr(img, "n_frames", 1)  # a phone's MPO: 2nd is a preview
+    if count > limits.max_ocr_pages:
+        warnings_.append(f"Ảnh «{label}» có {count} trang; chỉ nhận dạng {limits.max_ocr_pages} trang đầu.")
+    for index in range(min(count, max(1, limits.max_ocr_pages))):
         try:
-            img = Image.open(io.BytesIO(data))
+            img.seek(index)
+            width, height = img.size
+            if width * height > limits.max_image_pixels:
+                raise BadDocumentError(
+                    f"Ảnh «{label}» quá lớn ({width}×{height} điểm ảnh, tối đa "
+                    f"{limits.max_image_pixels // 1_000_000} triệu), không đọc."
+                )
+            gray = img.convert("L")  # one byte a pixel from here on, whatever the source mode
+            frame = ImageOps.exif_transpose(gray) or gray
+        except BadDocumentError:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise BadDocumentError(f"Ảnh «{label}» quá lớn (số điểm ảnh vượt giới hạn), không đọc.") from None
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except (OSError, ValueError, SyntaxError, EOFError, ZeroDivisionError) as exc:
             raise BadDocumentError(
-                f"Ảnh «{label}» hỏng hoặc không đúng định dạng ({type(exc).__name__})."
+                f"Ảnh «{label}» hỏng, không giải mã được ({type(exc).__name__})."
             ) from None
-        count = getattr(img, "n_frames", 1)
-        if count > limits.max_ocr_pages:
-            warnings_.append(
-                f"Ảnh «{label}» có {count} trang; chỉ nhận dạng {limits.max_ocr_pages} trang đầu."
-            )
-        for index in range(min(count, max(1, limits.max_ocr_pages))):
-            try:
-                img.seek(index)
-                width, height = img.size
-                if width * height > limits.max_image_pixels:
-                    raise BadDocumentError(
-                        f"Ảnh «{label}» quá lớn ({width}×{height} điểm ảnh, tối đa "
-                        f"{limits.max_image_pixels // 1_000_000} triệu), không đọc."
-                    )
-                frame = ImageOps.exif_transpose(img.copy()) or img.copy()
-                frame.load()
-            except BadDocumentError:
-                raise
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise BadDocumentError(
-                    f"Ảnh «{label}» quá lớn (số điểm ảnh vượt giới hạn), không đọc."
-                ) from None
-            except (OSError, ValueError, SyntaxError, EOFError, ZeroDivisionError) as exc:
-                raise BadDocumentError(
-                    f"Ảnh «{label}» hỏng, không giải mã được ({type(exc).__name__})."
-                ) from None
-            yield frame, _dpi(img)
+        yield frame, _dpi(img)
 
 
 def _dpi(img: Image.Image) -> int:

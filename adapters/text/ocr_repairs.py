@@ -61,7 +61,9 @@ _HEADINGS_WITH_COLON = (
     "KẾT LUẬN",
 )
 
-_NUMBER_LINE_RE = re.compile(r"^(?:[_.'`\s]*)S[ốôồổóòỗõoỏ6ơở]\s*[:;.,]\s*['`\"._|]*\s*(?=\d)", re.M)
+_NUMBER_LINE_RE = re.compile(
+    r"^(?:[-_.'`\s]*)S[ốôồổóòỗõoỏ6ơởỐÔỒỔÓÒỖÕOỎƠỞ]\s*[:;.,]\s*['`\"._|]*\s*(?=\d)", re.M
+)
 _MISSING_SLASH_RE = re.compile(r"(?<=^Số: )(\d+)\s*(?:[|lI\\]|//)?\s*(?=[A-ZĐ]{2})", re.M)
 _UBND_RE = re.compile(r"\b[UƯ]B[NM][DĐ]\b")
 _UBND_GLUED_RE = re.compile(r"(?<=/)((?:[A-ZĐ]{1,4}-)*)(UBND)([A-ZĐ]{2,})\b|(?<=/)([A-ZĐ]{2,4})(UBND)\b")
@@ -79,13 +81,13 @@ _NOT_A_BULLET_RE = re.compile(
 _CAPITAL = "A-ZĐ" + _VI[len(_VI) // 2 :]
 # "Kon Tum, ngày …", "TP. Hồ Chí Minh, ngày …": every word of the place capitalised
 _HEAD_PLACE_DATE_RE = re.compile(
-    rf"^(?:[-–] )?((?:[{_CAPITAL}][^\s,]*\s?){{1,5}}, ngày \d{{1,2}} tháng \d{{1,2}} năm \d{{4}})[.:;,_]*$"
+    rf"^(?:[-–] )?((?:[{_CAPITAL}][^\s,]*\s?){{1,5}}, ngày \d{{1,2}} tháng \d{{1,2}} năm \d{{4}})[-.:;,_]*$"
 )
 _QD_RE = re.compile(r"(?<=/)QD(?=-)|(?<=\d/)0Đ(?=-)")
 
 _DATE_RE = re.compile(
-    r"\bng[àáảãạaằắẵẳặâ]?[yvỵýỳỷỹ][ \t]*(\d{1,2})[ \t]*[-_.,]?[ \t]*th[áàảãạaắ]ng[ \t]*[-_.,]?[ \t]*(\d{1,2})"
-    r"[ \t]*[-_.,]?[ \t]*n[ăaâàáãạằắ]m[ \t]*(\d{4})\b"
+    r"\bng[àáảãạaằắẵẳặâ]?[yvỵýỳỷỹ][ \t]*(\d{1,2})[ \t]*[-_.,:;]?[ \t]*th[áàảãạaắ]ng[ \t]*[-_.,:;]?[ \t]*(\d{1,2})"
+    r"[ \t]*[-_.,:;]?[ \t]*n[ăaâàáãạằắ]m[ \t]*(\d{4})\b"
 )
 _SPLIT_DAY_RE = re.compile(r"(?<=ngày )(\d) (\d/\d{1,2}/\d{4})\b")
 _MOTTO_RE = re.compile(
@@ -101,10 +103,9 @@ _DOUBLE_SPACE_RE = re.compile(r"(?<! ) {2}(?! )")  # left by a removed token; 3+
 
 def _date(m: re.Match[str]) -> str:
     day, month = int(m.group(1)), int(m.group(2))
-    fixed = f"ngày {m.group(1)} tháng {m.group(2)} năm {m.group(3)}"
-    if not (1 <= day <= 31 and 1 <= month <= 12) or fixed.replace(" ", "") == m.group(0).replace(" ", ""):
-        return m.group(0)  # not a date, or only spacing differs (the normaliser's business)
-    return fixed
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return m.group(0)
+    return f"ngày {m.group(1)} tháng {m.group(2)} năm {m.group(3)}"
 
 
 def _split_day(m: re.Match[str]) -> str:

@@ -1,24 +1,42 @@
 """PDF: the text layer with pypdf, pdftotext when pypdf's glyph order is wrong, OCR for scanned pages.
 
 Library choice, measured by bench/text.py on 12 generated directives (4 texts × Chromium with a
-font switch, Chromium in one font, LibreOffice from DOCX; figures in bench/text.py's docstring):
+font switch, Chromium in one font, LibreOffice from DOCX); full table in its docstring:
 
-- pypdf + `rejoin_font_runs`: every Vietnamese word intact on the Chromium PDFs and the header
-  table read column by column; 25–100 pages/s. It is also the only candidate that bounds
-  decompression itself (`pypdf.Configuration`: output per Flate/LZW/RunLength/JBIG2 stream, work
-  per stream, page-tree size), with pure-Python errors for broken files.
-- pdfminer.six: equally right on Chromium, 2–3× slower, and unbounded: `zlib.decompress` of a
-  whole stream, so a 1 MB stream can inflate to 1 GB in memory. pdfplumber is built on it and
-  reads the header table line across both columns ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI…").
-- All three lose on LibreOffice PDFs where missing glyphs came from a fallback font: the writer
-  draws them after the rest of the line, and a reader in content order prints "S NÔNG NGHI P VÀỞ Ệ".
-  Poppler's pdftotext orders glyphs by position and gets 97 % of the words right there, but
-  breaks Chromium's Type 3 lines; so it is asked only when pypdf's words look un-Vietnamese
-  (`unvietnamese_share`), and kept only when its text scores better.
+    reader          Chromium, 2 fonts        Chromium, 1 font     LibreOffice, fallback font
+                    vi-words fields  p/s     vi-words fields p/s   vi-words fields  p/s
+    pypdf             0.392   0/20   39       1.000  20/20   68     0.356   0/20   107
+    pypdf+rejoin      1.000  20/20   39       1.000  20/20   82     0.356   0/20   105
+    pdfminer.six      1.000  17/20   26       1.000  17/20   42     0.392   0/20    16
+    pdfplumber        0.564  11/20   20       1.000  13/20   34     1.000  15/20    38
+    pypdfium2         1.000  20/20  321       1.000  20/20  765     0.399   0/20   714
+    pdftotext         0.921  12/20  125       1.000  13/20  145     0.967  16/20   130
+    this module       1.000  20/20   38       1.000  20/20   65     0.992  17/20    44
 
-A page is scanned when its text layer has fewer than `min_text_letters` letters or is junk
-(mostly characters no Vietnamese text has: a font without a Unicode map). Scanned pages are
-rendered by pdftoppm at `ocr_dpi` (lowered so that no page exceeds `max_image_pixels`) and OCR'd.
+(vi-words: share of the words with a Vietnamese letter read intact; fields: number, issuer, date,
+subject, tasks as the normaliser then finds them, 5 per directive.)
+
+- pypdf + `rejoin_font_runs` (kept from connector/extract.py: without it pypdf splits every word
+  at a font switch, "Ch ủ t ị ch") reads both Chromium kinds perfectly, the header table column by
+  column. It is also the only candidate that bounds decompression itself (`pypdf.Configuration`:
+  output per Flate/LZW/RunLength/JBIG2/Brotli stream, decoding work per stream, page-tree size)
+  and fails with Python exceptions on broken files.
+- pdfminer.six is as exact in letters, slower, and its blank lines and doubled spaces cost
+  fields; it inflates a stream with one `zlib.decompress` call, so 1 MB can become 1 GB in memory.
+  pdfplumber (built on it) reads the header table across both columns ("ỦY BAN NHÂN DÂN CỘNG HÒA…").
+- pypdfium2 is as exact and 8–10× faster, but it is PDFium in our process with no decompression
+  bound: a hostile file can exhaust memory or crash the service, not raise. At 40–60 pages/s
+  pypdf is far faster than directives arrive.
+- All in-order readers fail on LibreOffice PDFs whose missing glyphs came from a fallback font:
+  the writer draws them after the rest of the line ("S NÔNG NGHI P VÀỞ Ệ"). Poppler's pdftotext
+  orders glyphs by position, so it is asked when pypdf's words look un-Vietnamese
+  (`unvietnamese_share` > 4 %), runs in a fenced child, and is kept only when it scores better;
+  but it breaks Chromium's Type 3 lines, so it never leads.
+
+A page is scanned when its text layer has fewer than `min_text_letters` letters (an image with a
+signature stamp's text) or is junk (a font without a Unicode map). Scanned pages are rendered by
+pdftoppm at `ocr_dpi` (lowered so that no page exceeds `max_image_pixels`), blank ones skipped,
+the rest OCR'd within `ocr_total_seconds`.
 """
 
 from __future__ import annotations

@@ -28,6 +28,10 @@ PACKAGES = {
 }
 
 
+# The child sees no secrets of the service's environment, only what the programs need.
+_PASSED_ON = ("TESSDATA_PREFIX", "TMPDIR")
+
+
 @dataclass(frozen=True)
 class ToolResult:
     """What a child wrote; `returncode` 0 means it finished normally."""
@@ -91,7 +95,9 @@ def run(
     cwd: str | None = None,
 ) -> ToolResult:
     """Run one program under the limits; a timeout kills its process group and is a BadDocumentError."""
-    child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **(env or {})}
+    child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    child_env |= {k: os.environ[k] for k in _PASSED_ON if k in os.environ}
+    child_env |= env or {}
     proc = subprocess.Popen(
         list(argv),
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
