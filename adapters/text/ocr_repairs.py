@@ -85,9 +85,10 @@ _HEAD_PLACE_DATE_RE = re.compile(
 )
 _QD_RE = re.compile(r"(?<=/)QD(?=-)|(?<=\d/)0Đ(?=-)")
 
+_GAP = r"[ \t]*[-_.,:;]?[ \t]*"  # what a speck leaves between the parts of a date
 _DATE_RE = re.compile(
-    r"\bng[àáảãạaằắẵẳặâ]?[yvỵýỳỷỹ][ \t]*(\d{1,2})[ \t]*[-_.,:;]?[ \t]*th[áàảãạaắ]ng[ \t]*[-_.,:;]?[ \t]*(\d{1,2})"
-    r"[ \t]*[-_.,:;]?[ \t]*n[ăaâàáãạằắ]m[ \t]*(\d{4})\b"
+    rf"\bng[àáảãạaằắẵẳặâ]?[yvỵýỳỷỹ][ \t]*(\d{{1,2}}){_GAP}th[áàảãạaắ]ng{_GAP}(\d{{1,2}})"
+    rf"{_GAP}n[ăaâàáãạằắ]m[ \t]*(\d{{4}})\b"
 )
 _SPLIT_DAY_RE = re.compile(r"(?<=ngày )(\d) (\d/\d{1,2}/\d{4})\b")
 _MOTTO_RE = re.compile(
