@@ -1,9 +1,10 @@
 """Conservative repairs of Tesseract's usual mistakes on Vietnamese administrative text.
 
 Found by OCR of the generated scans (fixtures/documents/text/scans.py) compared with the source
-text; bench/text.py prints the CER before and after (32 pages: 2.29 % → 1.52 %). Each repair needs a context that only
-the mistake has, so correct text passes unchanged (tests/adapters/text/test_ocr_repairs.py feeds
-every file of the normaliser corpus through and expects no change):
+text; bench/text.py prints the CER before and after (32 pages: 2.29 % → 1.52 %). Each repair
+needs a context that only the mistake has, so correct text passes unchanged
+(tests/adapters/text/test_ocr_repairs.py feeds every clean file of the normaliser corpus through
+and expects no change):
 
 - copier specks read as punctuation: tokens made only of `_ . : ' | „ ~` and the like, the same
   glued to the start of a word ("_TỈNH", ".NAM"), a dot between two Vietnamese words ("bảo.vệ");
