@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from adapters.eoffice import EOfficeSource
-from adapters.files import read_text
 from adapters.recipes import load_recipe
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.log import configure

@@ -115,7 +115,9 @@ METADATA_KEYS: Mapping[str, str] = {
     "edxml_ref": "the edXML packet a mail carried",
     "enclosed_in": "the message or packet this document came inside",
     "text_from": "the attachment the directive's text was read from",
-    "text_method": "how that text was read (pdf, ocr, docx, html, plain)",
+    "text_method": "how that text was read (pdf, ocr, docx, doc, html, plain; '+'-joined when mixed)",
+    "text_confidence": "OCR's lowest mean word confidence over the scans read, 0..1",
+    "text_errors": "attachments that could not be read, their Vietnamese errors ' | '-joined",
 }
 """Every metadata key a source may set, declared once (the source contract tests check them).
 Values are strings; an absent value is "" or a missing key."""
@@ -165,7 +167,7 @@ class RawDocument:
 class ExtractedText:
     """The text a reader took out of one file (PDF text layer, OCR of a scan, DOCX, HTML, plain).
 
-    `method` says how ("pdf", "ocr", "docx", "doc", "html", "plain"); `confidence` is OCR's mean
+    `method` says how ("pdf": a text layer, "ocr", "docx", "doc", "html", "plain"); `confidence` is OCR's mean
     word confidence (0..1), None when the text was read, not recognised; `warnings` are
     Vietnamese, for the sync log.
     """

@@ -27,7 +27,7 @@ ADAPTERS: dict[str, str] = {
 }
 READERS: dict[str, str] = {
     "file": "adapters.files:read_file",
-    "text": "adapters.files:read_text",
+    "text": "adapters.text:extract",
 }
 """The readers of the file route (`connector parse FILE`) and of every attachment's text."""
 MAX_FILE_BYTES = 30 * 1024 * 1024

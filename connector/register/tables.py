@@ -65,6 +65,10 @@ class Document(SQLModel, table=True):
     normalised: dict[str, Any] | None = _json()
     content_sha256: str | None = None
     classify_due_on: date | None = None
+    text_from: str | None = None
+    """The file(s) the directive's text was read from; None when it was the source's own text."""
+    text_method: str | None = None
+    """How: "pdf" (a text layer), "ocr" (a scan), "docx", "doc", "html", "plain"."""
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -95,6 +95,8 @@ class Store:
         document.urgency = str(doc.urgency) if doc.urgency else None
         document.origin = str(doc.origin) if doc.origin else None
         document.content_sha256 = self.raw.sha256
+        document.text_from = self.raw.metadata.get("text_from")
+        document.text_method = self.raw.metadata.get("text_method")
         document.updated_at = now()
         if doc.secrecy is not None:
             document.state = "secret_notice"

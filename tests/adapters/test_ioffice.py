@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from adapters.eoffice import EOfficeSource
-from adapters.files import read_text
 from adapters.recipes import load_recipe
+from adapters.text import extract as read_text
 from connector.errors import BadDocumentError, MappingMismatchError
 from connector.sync.reading import with_text
 from fixtures.simulators.eoffice.state import EOfficeState

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from adapters.edxml import EdxmlDropFolder
 from adapters.eoffice import EOfficeSource
-from adapters.files import read_text
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar, due_by
 from connector.clock import now
 from connector.config import Profile

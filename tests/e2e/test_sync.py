@@ -21,7 +21,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.eoffice import EOfficeSource
-from adapters.files import read_text
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.mappings import Mappings

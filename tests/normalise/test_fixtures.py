@@ -39,16 +39,16 @@ def test_unreadable_file_is_a_bad_document(tmp_path: Path) -> None:
     broken.write_bytes(b"not a zip")
     with pytest.raises(BadDocumentError, match="Không đọc được"):
         read_document(broken)
-    (tmp_path / "a.rtf").write_bytes(b"{\\rtf1 Giao So Y te}")
+    (tmp_path / "a.odt").write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(BadDocumentError, match="chưa được hỗ trợ"):
-        read_document(tmp_path / "a.rtf")
+        read_document(tmp_path / "a.odt")
     with pytest.raises(BadDocumentError, match="Không mở được"):
         read_document(tmp_path / "khong-co.pdf")
 
 
 def test_pdf_font_runs_are_rejoined() -> None:
     """Chromium draws ơ, ư and toned vowels from a second font; pypdf's spaces at the switch are undone."""
-    from connector.normalise.decoding import rejoin_font_runs
+    from adapters.text.fontruns import rejoin_font_runs
 
     body = read_document(DOCS / "cong-van.pdf").body
     assert "Chủ tịch Ủy ban nhân dân tỉnh" in body

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from adapters.text import decode_text
 from connector.calendar import WorkingCalendar
 from connector.cli.parse import read_file
 from connector.mappings import Mappings
 from connector.normalise import classification_days, normalise
 from connector.normalise.deadline import find_deadline
-from connector.normalise.decoding import decode_text
 from connector.normalise.hygiene import repair, tcvn3_to_unicode, vni_to_unicode
 from connector.normalise.number import parse_number
 from connector.normalise.unit_lists import parse_units

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.files import read_text
 from adapters.memory import MemorySource
+from adapters.text import decode_text
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar
 from connector.cli.terminal import ProgressLine, is_tty
 from connector.config import Profile
 from connector.domain import RawDocument, number_key
 from connector.mappings import load_all
-from connector.normalise.decoding import decode_text
 from connector.register.db import open_register
 from connector.service import ADAPTERS, installed
 from connector.sync.intake import RunSummary, sync_source

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from adapters.files import read_text
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar
 from connector.clock import now, today
 from connector.config import Profile

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from adapters.files import read_text
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.domain import Status

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from adapters.files import read_text
 from adapters.memory import MemorySource
+from adapters.text import decode_text
+from adapters.text import extract as read_text
 from connector.calendar import WorkingCalendar
 from connector.config import Profile
 from connector.domain import RawDocument
 from connector.mappings import Mappings
-from connector.normalise.decoding import decode_text
 from connector.register.db import Register
 from connector.register.tables import Document, Task
 from connector.sync.intake import sync_source
