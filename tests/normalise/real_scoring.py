@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.calendar import WorkingCalendar
-from connector.domain import NormalisedDocument, RawDocument
+from connector.domain import NormalisedDocument, Origin, RawDocument
 from connector.mappings import Issuer, Mappings, Unit
 from connector.normalise import normalise
 from connector.textfold import fold
@@ -277,9 +277,9 @@ def _at_home(maps: Mappings, case: Case) -> Mappings:
         name for t in case.expected["tasks"] for name in (t["lead"], *(t.get("coop") or [])) if name
     }
     units = tuple(Unit(code=f"HOME{i}", name=name) for i, name in enumerate(sorted(names)))
-    origin = "Chủ tịch UBND tỉnh" if fold(issuer).startswith("chu tich") else "UBND tỉnh"
+    origin = Origin.CHU_TICH if fold(issuer).startswith("chu tich") else Origin.UBND_TINH
     return replace(
         maps,
         units=maps.units + units,
-        issuers=(*maps.issuers, Issuer(code="HOME", name=issuer, origin=origin)),  # type: ignore[arg-type]
+        issuers=(*maps.issuers, Issuer(code="HOME", name=issuer, origin=origin)),
     )
