@@ -26,7 +26,8 @@ from connector.domain import UnitRef
 from connector.normalise.units import _HEADS, _STOPS, Found, Lexicon, pfold
 
 _WORD_RE = re.compile(r"[^\s,;:.()]+")
-_NEXT_WORD_RE = re.compile(r" ([^\s,;:.()]+)")
+_NEXT_WORD_RE = re.compile(r" ([^\s,;:.()]+(?:\.(?=[A-ZĐ])[^\s,;:.()]+)*)(\.(?= [A-ZĐ]))?")
+"""A word of a name: "TP.HCM" is one; "TP." before a capital keeps its dot ("UBND TP. Hồ Chí Minh")."""
 _HUYEN_CITY_RE = re.compile(r"^UBND huyện (?=thành phố|TP)")
 
 
@@ -41,6 +42,7 @@ _TITLES = (
     "giám đốc công an", "các đồng chí", "đồng chí", "ban giám hiệu",
 )  # fmt: skip
 _TITLE_F = re.compile(rf"(?:{_alt(_TITLES)})\s+(?=[^\s])")
+_CHANH = (pfold("chánh văn phòng "), pfold("chánh thanh tra "))
 _COLLECTIVE_NOUNS = (
     "sở", "ban", "ngành", "cơ quan", "đơn vị", "địa phương", "đoàn thể", "tổ chức", "cá nhân", "doanh nghiệp",
     "trường", "trường học", "cơ sở", "cơ sở giáo dục", "xã", "phường", "thị trấn", "huyện", "quận", "thị xã",
@@ -121,7 +123,7 @@ _ALL_HEADS = tuple(
         reverse=True,
     )
 )  # matched on the lower-cased text with its tones: "Quy hoạch" is no "Quỹ"
-_PLACE_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "xã", "phường", "quận", "thị trấn")
+_PLACE_WORDS = ("tỉnh", "huyện", "thành phố", "thị xã", "xã", "phường", "quận", "thị trấn", "tp")
 _LOWER_NAMED = {
     "ngành",
     "lực lượng",
@@ -250,6 +252,8 @@ def _generic(text: str, folded: str, pos: int, head_end: int) -> int:
             return end
         if committee and word_f in _PLACE_WORDS:
             placed = True
+        if m.group(2) and word_f != "tp":  # a sentence's end, not an abbreviation's dot
+            return m.end(1)
         joiner = word_f in ("va", "&") or word in ("-", "–")
         after = m.end() + 1
         if joiner and (not text[after : after + 1].isupper() or starts_unit(text, folded, after, _NO_LEX)):
@@ -336,7 +340,8 @@ def parse_units(text: str, pos: int, lex: Lexicon, on: date | None) -> tuple[lis
         if title and (
             text[pos].isupper() or _collective_at(text, folded, title.end()) >= 0 or found or pos == 0
         ):
-            pos = title.end()
+            # "Chánh Văn phòng UBND tỉnh" heads the Văn phòng: the body is what follows "Chánh"
+            pos = pos + len("chanh ") if folded.startswith(_CHANH, pos) else title.end()
         lst = _LIST_PREFIX_F.match(folded, pos)
         coll = _collective_at(text, folded, pos)
         known = known_at(text, folded, pos, lex)
