@@ -198,12 +198,18 @@ def starts_unit(text: str, folded: str, pos: int, lex: Lexicon) -> bool:
     )
 
 
+_HEAD_TITLE_RE = re.compile(r"(?i)(?:\s*,\s*|\s+và\s+|\s+|^)(?=trưởng\b)")
+
+
 def _collective_at(text: str, folded: str, pos: int) -> int:
     """End of a collective at `pos`, or -1; a proper name after a comma ("…, thành phố, Sở Tài
     nguyên và Môi trường") is the next unit, not one more word of the collective."""
     m = _COLLECTIVE_F.match(folded, pos) or _COLLECTIVE_NOUN_F.match(folded, pos)
     if not m:
         return -1
+    head = _HEAD_TITLE_RE.search(text, pos, m.end())  # "trưởng" (a head) folds as "trường" (a school)
+    if head is not None:
+        return head.start() if head.start() > pos else -1
     for sep in re.finditer(r",\s+(?:và\s+)?(?=\S)", text[pos : m.end()]):
         at = pos + sep.end()
         nxt = _NEXT_WORD_RE.match(text, _word_end(text, at))

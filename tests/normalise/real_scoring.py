@@ -48,7 +48,18 @@ _ABBREVIATIONS = (
 )
 _TITLES = re.compile(
     "^(?:"
-    + "|".join(fold(t) for t in ("giám đốc", "chủ tịch", "thủ trưởng", "trưởng", "chánh văn phòng"))
+    + "|".join(
+        fold(t)
+        for t in (
+            "giám đốc",
+            "chủ tịch",
+            "thủ trưởng",
+            "trưởng",
+            "chánh văn phòng",
+            "lãnh đạo",
+            "người đứng đầu",
+        )
+    )
     + r")\s+"
 )
 _PLACE_TAIL = re.compile(
