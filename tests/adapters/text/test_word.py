@@ -105,5 +105,6 @@ def test_without_libreoffice_the_error_names_the_apt_package(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BadDocumentError, match=r"cài gói libreoffice-writer-nogui") as caught:
         read("016-colead-lists.doc")
-    assert caught.value.hint == "sudo apt-get install -y libreoffice-writer-nogui"  # for the admin, not the log
+    # the command is for the admin (the hint), not the log line (the message)
+    assert caught.value.hint == "sudo apt-get install -y libreoffice-writer-nogui"
     assert "LibreOffice" in caught.value.message and "sudo" not in caught.value.message
