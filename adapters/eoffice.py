@@ -22,9 +22,11 @@ the recipe (`MappingMismatchError`), credentials refused (`SourceAuthError`), th
 unavailable after retries (`SourceUnavailableError`).
 
 Documents and their files. `body` is the text the page shows (may be empty: many systems show
-only metadata and attachment links, the directive itself being the signed PDF). Every file the
-page links to is downloaded into `RawDocument.attachments`, each bounded by `max_attachment_bytes`,
-so that the reading step can take the text from the signed PDF. Secret documents (độ mật set)
+only metadata and attachment links, the directive itself being the attached file — mostly the
+signed PDF, sometimes a scan of the signed paper or the Word file). Every file the page links to
+is downloaded into `RawDocument.attachments` with the media type the server gives (guessed from
+the name when it gives none), each bounded by `max_attachment_bytes`, so that the reading step
+can take the text from whichever file holds it. Secret documents (độ mật set)
 keep only the arrival-notice fields; their files are not even downloaded (DESIGN §7).
 """
 

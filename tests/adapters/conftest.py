@@ -1,8 +1,12 @@
 """Fixtures of the adapter tests: the eOffice simulator served on 127.0.0.1 (real HTTP, no mocks),
-the shipped eOffice recipe, and a factory of `EOfficeSource`s with tiny retry waits."""
+the shipped eOffice recipe, a factory of `EOfficeSource`s with tiny retry waits, and the Debian
+programs that reading files needs (a missing one fails the test with the apt-get line, never skips
+it: the text tests and the simulators whose directives come as scans both need them)."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +21,31 @@ from fixtures.simulators.serve import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 USERNAME, PASSWORD = next(iter(DEFAULT_USERS.items()))
+
+
+def need(program: str, package: str) -> str:
+    """The program's path, or the test fails saying which Debian package to install."""
+    path = shutil.which(program)
+    if path is None:
+        pytest.fail(f"{program} chưa được cài: chạy `sudo apt-get install -y {package}` rồi chạy lại.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def poppler() -> None:
+    need("pdftoppm", "poppler-utils")
+    need("pdftotext", "poppler-utils")
+
+
+@pytest.fixture(scope="session")
+def tesseract(poppler: None) -> str:
+    path = need("tesseract", "tesseract-ocr tesseract-ocr-vie")
+    langs = subprocess.run([path, "--list-langs"], capture_output=True, text=True, check=True).stdout.split()
+    if "vie" not in langs:
+        pytest.fail(
+            "Tesseract chưa có tiếng Việt: chạy `sudo apt-get install -y tesseract-ocr-vie` rồi chạy lại."
+        )
+    return path
 
 
 @dataclass

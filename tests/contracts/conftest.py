@@ -57,7 +57,7 @@ def _build_source(kind: str, request: pytest.FixtureRequest, stack: ExitStack, t
         with (ROOT / "mappings" / "eoffice.toml").open("rb") as fh:
             recipe = tomllib.load(fh)
         return b.eoffice_source(stack, state, url, recipe, next(iter(DEFAULT_USERS.items())))
-    if kind == "ioffice":  # the iOffice-like style: cards, path refs, the text only in signed PDFs
+    if kind == "ioffice":  # the iOffice-like style: cards, path refs, the text only in the attached file
         state = ioffice_state(page_size=4)
         url = stack.enter_context(serve_in_thread(ioffice_app(state)))
         recipe = load_recipe(ROOT / "mappings" / "examples" / "ioffice.toml")
