@@ -214,9 +214,18 @@ _STAMPS = {
 
 
 def _find_issuer(draft: Draft, head: list[str]) -> None:
-    org = _org_lines(head)
-    if not org and draft.meta("issuer"):
-        org = [draft.meta("issuer") or ""]
+    """The issuer from the header lines; the source's own issuer field when the lines name none, or
+    one the catalogues do not know (a scan read "TỈNHKONTUM") while the field names a known one."""
+    org, given = _org_lines(head), draft.meta("issuer")
+    _issuer_from(draft, org or ([given] if given else []))
+    if given and org and (draft.issuer is None or draft.issuer.code is None):
+        read = draft.issuer, draft.issuer_record
+        _issuer_from(draft, [given])
+        if draft.issuer is None or draft.issuer.code is None:
+            draft.issuer, draft.issuer_record = read
+
+
+def _issuer_from(draft: Draft, org: list[str]) -> None:
     if not org or not fold(" ".join(org)).startswith(_ORG_HEADS) or max(len(x.split()) for x in org) > 10:
         return  # (a title in capitals, "UBND TỈNH X YÊU CẦU …", is no header)
     parent, child = split_parent(org)
