@@ -105,5 +105,7 @@ def test_without_libreoffice_the_error_names_the_apt_package(
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BadDocumentError, match=r"cài gói libreoffice-writer-nogui") as caught:
         read("016-colead-lists.doc")
-    assert caught.value.hint == "sudo apt-get install -y libreoffice-writer-nogui"  # for the admin, not the log
+    assert (
+        caught.value.hint == "sudo apt-get install -y libreoffice-writer-nogui"
+    )  # for the admin, not the log
     assert "LibreOffice" in caught.value.message and "sudo" not in caught.value.message
