@@ -70,6 +70,8 @@ _BASIS_RE = cue(
 REPORTED_RE = cue(r"\b(?:ban hành|có|ký|ra|gửi)\s+(?:[^\s]+\s+){0,2}$")
 _AND = pfold("và")
 AND_RE = cue(r"\b(?:và|hoặc)\b")
+_NUMBER_SEEN_RE = re.compile(r"\d\s*[/-]\s*(?:\d{4}\s*/\s*)?[A-ZĐ]")
+"""A cheap first look: most sentences cite nothing, and need no further reading."""
 _SPLIT_RE = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9])|\n")
 _MARKER_START_RE = re.compile(r"^\s*(?:[-–+•*]|\d+(?:\.\d+)*\s*[.)]|[a-zđ]\)|[IVX]+\.)\s")
 
@@ -96,6 +98,9 @@ class Citation:
 
 @dataclass
 class Sentence:
+    """One sentence of the text, its `pfold` form ("" when it cites nothing and points nowhere) and
+    its citations."""
+
     text: str
     folded: str
     paragraph: int
@@ -103,6 +108,15 @@ class Sentence:
 
 
 # -- reading the references ------------------------------------------------------------------------
+
+
+def cites(draft: Draft) -> bool:
+    """Whether the text may cite another document at all: a number anywhere but on the document's
+    own "Số: …" line (a quick look, so that a letter citing nothing costs nothing more)."""
+    for line in draft.lines[: draft.body_end or len(draft.lines)]:
+        if _NUMBER_SEEN_RE.search(line) and not line.lstrip().startswith(("Số", "SỐ", "số")):
+            return True
+    return False
 
 
 def read_sentences(draft: Draft) -> list[Sentence]:
@@ -145,6 +159,9 @@ _OPEN_WORDS = frozenset(
 
 
 def _sentence(text: str, paragraph: int) -> Sentence:
+    if _NUMBER_SEEN_RE.search(text) is None:
+        # nothing cited: kept for its place only, folded when it may point back ("… nêu trên")
+        return Sentence(text, pfold(text) if "trên" in text.lower() else "", paragraph)
     s = Sentence(text, pfold(text), paragraph)
     spans: list[tuple[int, int, str, str, bool]] = []
     for m in REF_RE.finditer(text):

@@ -48,12 +48,14 @@ from connector.normalise.citations import (
     TYPES,
     Citation,
     Sentence,
+    cites,
     cue,
     read_date,
     read_sentences,
 )
 from connector.normalise.deadline import find_deadline
 from connector.normalise.draft import Draft
+from connector.normalise.lookups import lookups
 from connector.normalise.units import pfold
 
 A = FollowAction
@@ -124,6 +126,7 @@ _BREAK_RE = cue(
     r"|trong đó)\b"
 )
 """Words that end a list of references: what follows is another clause, not one more item."""
+_ABOVE = pfold("trên")
 _BACK_RE = cue(
     r"\b(?:(?:các|những)\s+)?(?:văn bản|công văn|kế hoạch|quyết định|chỉ thị|thông báo|công điện)"
     r"(?:\s+chỉ đạo)?\s+(?:(?:nêu|kể|đã nêu|đã dẫn)\s+)?trên\b|\b(?:các |những )?(nội dung) (?:nêu )?trên\b"
@@ -154,10 +157,15 @@ class _Found:
 
 def find_follow_ups(draft: Draft) -> Draft:
     """Step (after the tasks): the document's follow-ups, and which of its tasks state them again."""
+    folded = pfold(draft.text)
+    if not cites(draft) and not _points_back(folded):
+        _doubts(draft)  # cites nothing (most letters): only the subject can still raise a doubt
+        return draft
     sentences = read_sentences(draft)
     central_self = _central_self(draft) or _reports_central(draft, sentences)
     late = (
-        any(_LATE_RE.search(s.folded) or _URGING_OF_RE.search(s.folded) for s in sentences)
+        _LATE_RE.search(folded) is not None
+        or _URGING_OF_RE.search(folded) is not None
         or _URGING_RE.search(pfold(draft.subject or "")) is not None
     )
     found: dict[str, _Found] = {}
@@ -292,6 +300,10 @@ def _central_self(draft: Draft) -> bool:
     return any(_CENTRAL_CODE_RE.match(seg) for seg in segments)
 
 
+def _points_back(folded: str) -> bool:
+    return _ABOVE in folded and _BACK_RE.search(folded) is not None
+
+
 def _reports_central(draft: Draft, sentences: list[Sentence]) -> bool:
     """A news item without the document's header tells of one document ("Thủ tướng … vừa ký Công
     điện số 07/CĐ-TTg …"): when the first document it reports is a national one, so is its level."""
@@ -316,6 +328,8 @@ def _back_references(
 ) -> None:
     """ "tiếp tục thực hiện các văn bản nêu trên": the references of the nearest sentence before."""
     s = sentences[i]
+    if _ABOVE not in s.folded:
+        return
     for m in _BACK_RE.finditer(s.folded):
         if any(r.start <= m.start() < r.tail_end for r in s.refs):
             continue
@@ -427,10 +441,15 @@ def _doubts(draft: Draft) -> None:
 
 
 def _issuer(draft: Draft, ref: Citation) -> UnitRef | None:
+    """The cited issuer as written, with its code when mappings/issuers.toml (or bodies.toml) knows it."""
     if not ref.issuer:
         return None
-    found, _ = draft.maps.resolve_issuer(ref.issuer, ref.issued_on or draft.issued_on)
-    return found
+    on = ref.issued_on or draft.issued_on
+    record = lookups(draft.maps).issuer(ref.issuer, on)
+    if record is not None:
+        return UnitRef(ref.issuer, record.code)
+    body = draft.maps.resolve_unit(ref.issuer, on)
+    return body if draft.maps.is_national(body.code) else UnitRef(ref.issuer)
 
 
 def _key(number: str | None) -> str | None:
