@@ -8,6 +8,7 @@ or cite a document the register never saw.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -76,14 +77,15 @@ def register(tmp_path: Path) -> Iterator[Register]:
     reg.dispose()
 
 
-_SOURCES: dict[int, MemorySource] = {}
+_SOURCES: weakref.WeakKeyDictionary[Register, MemorySource] = weakref.WeakKeyDictionary()
+"""Each register's one eOffice source, for as long as the register lives."""
 
 
 def _arrive(
     register: Register, maps: Mappings, cal: WorkingCalendar, profile: Profile, *letters: tuple[str, str]
 ) -> None:
     """The letters arrive on the register's one eOffice source and are taken in by one intake run."""
-    source = _SOURCES.setdefault(id(register), MemorySource("eoffice"))
+    source = _SOURCES.setdefault(register, MemorySource("eoffice"))
     for ref, text in letters:
         source.add(ref, text)
     summary = sync_source(register, source, maps, cal, profile, read=extract)
@@ -228,20 +230,20 @@ def test_a_withdrawal_ends_the_earlier_task(
     register: Register, maps: Mappings, cal: WorkingCalendar, profile: Profile
 ) -> None:
     _arrive(register, maps, cal, profile, ("a", DIRECTIVE), ("b", EXTENSION))  # a push now waits
-    counted = sum(task_counts_today(register).values())
+    counted = sum(_task_counts_today(register).values())
     _arrive(register, maps, cal, profile, ("d", WITHDRAWAL))
     earlier = _document(register, "1234/UBND-NNTN")
     assert earlier.state == "revoked"
     assert _document(register, "2500/UBND-NNTN").state == "registered"  # nothing in it for a clerk
     (task,) = _tasks(register, "1234/UBND-NNTN")
     assert [h.kind for h in _history(register, task)] == ["deadline", "withdrawn"]
-    assert sum(task_counts_today(register).values()) == counted - 1  # no longer counted in any status
+    assert sum(_task_counts_today(register).values()) == counted - 1  # no longer counted in any status
     with register.read() as s:
         (outbox,) = s.exec(select(OutboxItem))
         assert outbox.state == "held" and "thu hồi" in (outbox.last_error or "")
 
 
-def task_counts_today(register: Register) -> dict[str, int]:
+def _task_counts_today(register: Register) -> dict[str, int]:
     with register.read() as s:
         return task_counts(s, date(2024, 7, 1))
 
