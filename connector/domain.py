@@ -244,6 +244,82 @@ class Message:
     html: str | None = None
 
 
+class FollowAction(StrEnum):
+    """What a document does to an earlier one it cites (issue 14); the values are the JSON's."""
+
+    URGE = "urge"
+    EXTEND = "extend"
+    CHANGE_DEADLINE = "change_deadline"
+    ADD = "add"
+    WITHDRAW = "withdraw"
+    REPLACE = "replace"
+    CONTINUE = "continue"
+
+    @property
+    def label(self) -> str:
+        """The action as a clerk says it ("đôn đốc thực hiện")."""
+        return _FOLLOW_LABELS[self]
+
+    @property
+    def restates(self) -> bool:
+        """The document speaks of the cited document's own work (urges, extends, continues or ends
+        it), so a task it reads from that sentence is the earlier task again, not new work."""
+        return self in (
+            FollowAction.URGE,
+            FollowAction.EXTEND,
+            FollowAction.CHANGE_DEADLINE,
+            FollowAction.WITHDRAW,
+            FollowAction.CONTINUE,
+        )
+
+
+_FOLLOW_LABELS = {
+    FollowAction.URGE: "đôn đốc thực hiện",
+    FollowAction.EXTEND: "gia hạn",
+    FollowAction.CHANGE_DEADLINE: "điều chỉnh thời hạn",
+    FollowAction.ADD: "bổ sung nhiệm vụ",
+    FollowAction.WITHDRAW: "thu hồi, bãi bỏ",
+    FollowAction.REPLACE: "thay thế",
+    FollowAction.CONTINUE: "tiếp tục thực hiện",
+}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """An earlier document this one acts on, and how (DESIGN §9 `follows_up`).
+
+    `number` is as printed, spaces taken out; `issuer` the body named after "của …", resolved by
+    mappings/issuers.toml when it knows it; `new_deadline` the date the work now has (extended,
+    changed, or set by the urging). `part` names the part acted on ("Mục 9", "khoản 2 Điều 1") when
+    the text acts on part of the cited document only: then no task of it can be picked without a
+    clerk. `doc_type` is the cited document's kind as named ("Công văn", "Kế hoạch").
+    """
+
+    number: str
+    action: FollowAction
+    issuer: UnitRef | None = None
+    issued_on: date | None = None
+    new_deadline: date | None = None
+    part: str | None = None
+    doc_type: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How a clerk names the cited document: "Công văn số 1234/UBND-KT ngày 12/05/2024"."""
+        day = f" ngày {self.issued_on:%d/%m/%Y}" if self.issued_on else ""
+        return f"{self.doc_type or 'Văn bản'} số {self.number}{day}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The §9 object: every key present, absent values null."""
+        return {
+            "number": self.number,
+            "issuer": _unit_json(self.issuer),
+            "issued_on": self.issued_on.isoformat() if self.issued_on else None,
+            "action": str(self.action),
+            "new_deadline": self.new_deadline.isoformat() if self.new_deadline else None,
+        }
+
+
 @dataclass(frozen=True)
 class NormalisedTask:
     """One task of a directive, with the keys of DESIGN §9 (`flags` hold machine-readable doubts)."""
@@ -266,6 +342,10 @@ class NormalisedTask:
     facts: TaskFacts | None = None
     """What a source already records of the task's progress (the office's workbook); None for a text."""
     progress_note: str | None = None
+    follows: tuple[int, ...] = ()
+    """Indices in the document's `follows_up` whose earlier work this task states again (an urged
+    or extended task read from the urging sentence): intake gives its facts to the earlier task
+    instead of making a second one."""
 
     def to_json(self) -> dict[str, Any]:
         """The §9 object: every key present, absent values null."""
@@ -296,6 +376,8 @@ class NormalisedDocument:
     secrecy: Secrecy | None
     urgency: Urgency | None
     tasks: tuple[NormalisedTask, ...] = ()
+    follows_up: tuple[FollowUp, ...] = ()
+    """Earlier documents this one urges, extends, changes, adds to, withdraws, replaces or continues."""
     needs_review: bool = False
     review_reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -316,6 +398,7 @@ class NormalisedDocument:
             "secrecy": str(self.secrecy) if self.secrecy else None,
             "urgency": str(self.urgency) if self.urgency else None,
             "tasks": [t.to_json() for t in self.tasks],
+            "follows_up": [f.to_json() for f in self.follows_up],
             "needs_review": self.needs_review,
             "review_reasons": list(self.review_reasons),
             "warnings": list(self.warnings),

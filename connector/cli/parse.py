@@ -75,6 +75,10 @@ def summary(doc: NormalisedDocument) -> str:
             f"Nhiệm vụ {i}{mark}: {task.summary[:160]}",
             f"   Chủ trì: {lead}; phối hợp: {coop}; thời hạn: {when}",
         ]
+    for follow in doc.follows_up:
+        issuer = f" của {follow.issuer.name}" if follow.issuer else ""
+        when = f"; thời hạn mới: {d(follow.new_deadline)}" if follow.new_deadline else ""
+        lines.append(f"Văn bản này {follow.action.label} {follow.label}{issuer}{when}")
     if doc.tasks:
         lines.append(f"Thời hạn phân loại: {classification_days(doc):02d} ngày làm việc")
     if doc.needs_review:

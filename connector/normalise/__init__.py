@@ -16,6 +16,7 @@ from connector.calendar import WorkingCalendar
 from connector.domain import NormalisedDocument, NormalisedTask, RawDocument
 from connector.mappings import Mappings
 from connector.normalise.draft import Draft, DropContent, Step
+from connector.normalise.followups import find_follow_ups
 from connector.normalise.header import find_header, find_subject, layout
 from connector.normalise.hygiene import repair
 from connector.normalise.metadata import compare_metadata, from_metadata, handling_unit
@@ -51,6 +52,7 @@ STEPS: Sequence[Step] = (
     drop_secret,
     find_subject,
     find_tasks,
+    find_follow_ups,
     review,
 )
 
@@ -120,6 +122,7 @@ def normalise(
             tracker=t.tracker or tracker,
             facts=t.facts,
             progress_note=t.progress_note,
+            follows=tuple(t.follows),
         )
         for t in draft.tasks
     )
@@ -133,6 +136,7 @@ def normalise(
         secrecy=draft.secrecy,
         urgency=draft.urgency,
         tasks=tasks,
+        follows_up=tuple(draft.follow_ups),
         needs_review=bool(draft.reasons),
         review_reasons=tuple(draft.reasons),
         warnings=(),

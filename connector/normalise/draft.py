@@ -13,7 +13,7 @@ from datetime import date, time
 from typing import Any
 
 from connector.calendar import WorkingCalendar
-from connector.domain import RawDocument, Secrecy, TaskFacts, UnitRef, Urgency
+from connector.domain import FollowUp, RawDocument, Secrecy, TaskFacts, UnitRef, Urgency
 from connector.mappings import Issuer, Mappings
 
 
@@ -40,6 +40,8 @@ class TaskDraft:
     tracker: str | None = None
     facts: TaskFacts | None = None
     progress_note: str | None = None
+    follows: list[int] = field(default_factory=list)
+    """Indices in `Draft.follow_ups` whose earlier work this task states again."""
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Draft:
     secrecy: Secrecy | None = None
     urgency: Urgency | None = None
     tasks: list[TaskDraft] = field(default_factory=list)
+    follow_ups: list[FollowUp] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
     """Sentences that hand out work (giao, yêu cầu, chủ trì …) yet gave no task: read by a clerk."""
     reasons: list[str] = field(default_factory=list)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from connector.domain import FollowAction
 from connector.normalise.bodies import outside_bodies
 from connector.normalise.draft import Draft
 from connector.normalise.hygiene import bad_chars
@@ -89,7 +90,7 @@ def _reading_doubts(draft: Draft) -> None:
         draft.review("Không tìm thấy số, ký hiệu của văn bản")
     if draft.issued_on is None:
         draft.review("Không tìm thấy ngày ban hành của văn bản")
-    if not draft.tasks:
+    if not draft.tasks and not _only_ends(draft):
         draft.review("Không tìm thấy nhiệm vụ nào trong văn bản: cần đọc lại để phân loại (Điều 4)")
     elif _RETOLD_RE.search(draft.text):
         draft.review(
@@ -115,6 +116,12 @@ _RESULTS_RE = re.compile(  # a heading over work done: its items read like tasks
     r"(?im)^[ \t]*(?:[IVX]+\.|\d+\.|[a-z]\))?[ \t]*(?:những |các )?(?:kết quả thực hiện|tình hình thực hiện"
     r"|công việc đã (?:thực hiện|làm|triển khai)|việc đã làm)\b"
 )
+
+
+def _only_ends(draft: Draft) -> bool:
+    """A letter that only withdraws or replaces earlier documents assigns nothing by its nature."""
+    ends = (FollowAction.WITHDRAW, FollowAction.REPLACE)
+    return bool(draft.follow_ups) and all(f.action in ends and not f.part for f in draft.follow_ups)
 
 
 def _is_collective(name: str) -> bool:

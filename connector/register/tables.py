@@ -155,6 +155,58 @@ class StatusChange(SQLModel, table=True):
     actor: str | None = None
 
 
+class FollowUpLink(SQLModel, table=True):
+    """An earlier document that a stored document acts on (issue 14): urges, extends, changes,
+    adds to, withdraws, replaces or continues it, and what the register made of it.
+
+    `cited_document_id` is the earlier document when the register has it; `state` says how it
+    ended: "applied" (the earlier tasks changed), "missing" (the register lacks that document:
+    the follow-up went to review), "ambiguous" (several documents carry that number), "partial"
+    (only part of it is acted on: a clerk picks the tasks). One row per (document, seq), so a new
+    version of the same letter finds what it already did and does it once.
+    """
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (UniqueConstraint("document_id", "seq", name="uq_follow_up_document_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="documents.id", index=True)
+    seq: int
+    number: str
+    number_key: str | None = Field(default=None, index=True)
+    issuer_name: str | None = None
+    issuer_code: str | None = None
+    issued_on: date | None = None
+    action: str
+    new_deadline: date | None = None
+    part: str | None = None
+    cited_document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
+    state: str = "applied"
+    applied_at: datetime | None = _ts(nullable=True)
+
+
+class TaskHistory(SQLModel, table=True):
+    """One event of a task's life that a later document caused, with when and by which document:
+    a new deadline (old and new), an urging, a continuation, its end (withdrawn or replaced).
+
+    A deadline change also has its `StatusChange` (and outbox row when the portal receives the
+    task); `status_change_id` links the two, so the uploader can tell which document a push came
+    from and hold it while that document waits for a clerk.
+    """
+
+    __tablename__ = "task_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="tasks.id", index=True)
+    at: datetime = _ts()
+    kind: str
+    old_deadline: date | None = None
+    new_deadline: date | None = None
+    by_document_id: int | None = Field(default=None, foreign_key="documents.id", index=True)
+    status_change_id: int | None = Field(default=None, foreign_key="status_changes.id", index=True)
+    note: str | None = None
+
+
 class OutboxItem(SQLModel, table=True):
     """A status change waiting to reach the portal, due `push_working_days` after the change."""
 

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from connector.domain import NormalisedDocument, RawDocument, number_key
+from connector.calendar import WorkingCalendar
+from connector.domain import NormalisedDocument, Origin, RawDocument, number_key
 from connector.register.tables import IntakeItem
 
 
@@ -44,6 +45,12 @@ class Arrival:
     item: IntakeItem
     doc: NormalisedDocument
     event: EventSink
+    cal: WorkingCalendar | None = None
+    """Counts the outbox's due date of a change a follow-up makes (None: such a change is not pushed)."""
+    push_days: int = 2
+    """Working days a status change has to reach the portal (profile `time_limits.push_working_days`)."""
+    portal_origins: frozenset[str] = frozenset(str(o) for o in Origin if o.goes_to_portal)
+    """Origins whose tasks the portal receives (profile `portal_origins`)."""
 
     @property
     def key(self) -> str | None:

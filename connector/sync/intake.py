@@ -365,7 +365,18 @@ class Intake:
             self.log.exception("normalise_crashed", document_ref=raw.source_ref)
             self._mark_failed(s, item, exc, sha256=raw.sha256)
             return "failed"
-        return Store(Arrival(s, self.name, raw, item, doc, self.event)).run()
+        arrival = Arrival(
+            s,
+            self.name,
+            raw,
+            item,
+            doc,
+            self.event,
+            cal=self.cal,
+            push_days=self.profile.time_limits.push_working_days,
+            portal_origins=frozenset(str(o) for o in self.profile.portal_origins),
+        )
+        return Store(arrival).run()
 
     def _item(self, s: Session, ref: str) -> IntakeItem:
         stmt = select(IntakeItem).where(IntakeItem.source == self.name, IntakeItem.source_ref == ref)

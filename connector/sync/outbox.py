@@ -3,7 +3,8 @@
 `push_outbox` takes the open outbox rows, oldest due first, one task at a time (several changes of a
 task are one push: the portal gets the status derived *now*). Rows that must not go out are "held"
 with a Vietnamese reason: a task under review, a secret document, a task the Director gave (or any
-origin outside the profile's `portal_origins`), a task not yet matched to a portal task.
+origin outside the profile's `portal_origins`), a task not yet matched to a portal task, a change a
+later document made (a new deadline, `connector.sync.followups`) while that document waits for a clerk.
 
 Crash safety: before `portal.push` the row is committed as "sending" with its attempt counted; the
 outcome is written after. A row found "sending" (killed between submit and mark), or one already
@@ -33,7 +34,7 @@ from connector.mappings import Mappings
 from connector.ports import Portal
 from connector.register.db import Register
 from connector.register.queries import log_event, start_run, task_facts
-from connector.register.tables import Document, OutboxItem, ReviewItem, SyncRun, Task
+from connector.register.tables import Document, OutboxItem, ReviewItem, SyncRun, Task, TaskHistory
 from connector.status import derive_status
 
 OPEN_STATES = ("pending", "sending", "held")
@@ -46,6 +47,7 @@ HOLD_REVIEW = "nhiệm vụ đang chờ văn thư kiểm tra lại — chưa c�
 HOLD_SECRET = "văn bản mật — không bao giờ cập nhật lên Phần mềm"
 HOLD_ORIGIN = "nguồn giao «{origin}» không thuộc diện cập nhật lên Phần mềm"
 HOLD_REVOKED = "văn bản đã bị thu hồi — nhiệm vụ không còn được theo dõi, không cập nhật lên Phần mềm"
+HOLD_FOLLOW_REVIEW = "thay đổi do văn bản số {number} đang chờ văn thư kiểm tra — chưa cập nhật lên Phần mềm"
 HOLD_NO_REF = "chưa khớp với nhiệm vụ trên Phần mềm — chạy connector sync để đối chiếu"
 _WHAT_TO_DO = (
     "Việc cần làm: kiểm tra nhiệm vụ {0} trên Phần mềm và trong sổ theo dõi, "
@@ -113,6 +115,8 @@ class _Group:
     doc: Document
     rows: list[_Row]
     open_review: bool
+    caused_by_review: str | None = None
+    """The number of the later document under review that made one of these changes, if any."""
 
     @property
     def number(self) -> str:
@@ -223,12 +227,23 @@ def _open_groups(register: Register, at: datetime) -> list[_Group]:
                 assert doc is not None
                 g = groups[row.task_id] = _Group(task, doc, [], _has_open_review(s, task))
             g.rows.append(_Row(row.id, row.state, row.attempts))
+            g.caused_by_review = g.caused_by_review or _caused_by_review(s, row.status_change_id)
         return list(groups.values())
 
 
 def _has_open_review(s: Session, task: Task) -> bool:
     stmt = select(ReviewItem).where(ReviewItem.document_id == task.document_id, ReviewItem.state == "open")
     return any(r.task_id in (None, task.id) for r in s.exec(stmt))
+
+
+def _caused_by_review(s: Session, status_change_id: int) -> str | None:
+    """The later document that made this change (a follow-up's new deadline), while it is under review."""
+    stmt = select(Document).join(TaskHistory, col(TaskHistory.by_document_id) == Document.id)
+    by = s.exec(stmt.where(TaskHistory.status_change_id == status_change_id)).first()
+    if by is None:
+        return None
+    review = select(ReviewItem).where(ReviewItem.document_id == by.id, ReviewItem.state == "open")
+    return (by.number or f"#{by.id}") if s.exec(review).first() is not None else None
 
 
 def _hold_reason(g: _Group, allowed: set[str]) -> str | None:
@@ -238,6 +253,8 @@ def _hold_reason(g: _Group, allowed: set[str]) -> str | None:
         return HOLD_REVOKED
     if g.task.needs_review or g.open_review:
         return HOLD_REVIEW
+    if g.caused_by_review:
+        return HOLD_FOLLOW_REVIEW.format(number=g.caused_by_review)
     origin = g.task.origin or g.doc.origin
     if origin == str(Origin.GIAM_DOC) or (origin is not None and origin not in allowed):
         return HOLD_ORIGIN.format(origin=origin)

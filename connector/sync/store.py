@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from connector.clock import now
 from connector.register.tables import Document, DocumentRevision, IntakeItem, ReviewItem, StatusChange, Task
-from connector.sync import lifecycle
+from connector.sync import followups, lifecycle
 from connector.sync.arrival import Arrival
 
 
@@ -58,6 +58,8 @@ class Store:
             and document.content_sha256 != self.raw.sha256
         ):
             lifecycle.revise(a, document)
+        plan = followups.plan(a, document)  # may add review reasons: before anything is written
+        self.doc = a.doc
         self._fill(document)
         s.add(document)
         s.flush()
@@ -74,11 +76,12 @@ class Store:
             self._alert(document)
             lifecycle.replace(a, document)
             return "secret"
-        self._tasks(document, previous)
+        self._tasks(document, previous, skip=plan.skip)
         outcome = self._review(document, is_new=is_new)
         item.status = outcome
         s.add(item)
         self._events(document, outcome, is_new=is_new)
+        followups.apply(a, document, plan)
         lifecycle.replace(a, document)
         return outcome
 
@@ -153,11 +156,13 @@ class Store:
         )
         return "merged"
 
-    def _tasks(self, document: Document, previous: Mapping[str, Any]) -> None:
+    def _tasks(self, document: Document, previous: Mapping[str, Any], *, skip: frozenset[int]) -> None:
         """Upsert by (document, seq); facts a clerk recorded (dates, progress) are never touched.
 
         A deadline is replaced only while it still equals what the last version of the document
-        said: a deadline a clerk changed (an extension) stays.
+        said: a deadline a clerk changed (an extension) stays. A task in `skip` (an earlier task
+        the document states again, `connector.sync.followups`) is not created; one stored before
+        is kept up to date, never deleted.
         """
         s = self.s
         rows = {t.seq: t for t in s.exec(select(Task).where(Task.document_id == document.id))}
@@ -165,6 +170,8 @@ class Store:
         at = now()
         for seq, t in enumerate(self.doc.tasks, start=1):
             row = rows.get(seq)
+            if row is None and seq in skip:
+                continue
             if row is None:
                 assert document.id is not None
                 row = Task(document_id=document.id, seq=seq, summary=t.summary, deadline=t.deadline,

@@ -137,11 +137,14 @@ def test_parse_json_contract(workspace: Path) -> None:
         "secrecy",
         "urgency",
         "tasks",
+        "follows_up",
         "needs_review",
         "review_reasons",
         "warnings",
     ]
     assert doc["received_on"] == "2026-11-23"
+    for follow in doc["follows_up"]:
+        assert list(follow) == ["number", "issuer", "issued_on", "action", "new_deadline"]
     for task in doc["tasks"]:
         assert list(task) == [
             "summary",
@@ -155,6 +158,42 @@ def test_parse_json_contract(workspace: Path) -> None:
             "concerns_us",
             "flags",
         ]
+
+
+FOLLOW_UP_LETTER = """ỦY BAN NHÂN DÂN
+TỈNH KON TUM
+Số: 2300/UBND-NNTN
+Kon Tum, ngày 10 tháng 6 năm 2024
+V/v gia hạn thời gian thực hiện nhiệm vụ
+
+Kính gửi: Sở Nông nghiệp và Phát triển nông thôn.
+
+UBND tỉnh đồng ý gia hạn thời gian thực hiện nhiệm vụ giao tại Công văn số 1234/UBND-NNTN ngày 12/5/2024
+của UBND tỉnh Kon Tum; giao Sở Nông nghiệp và Phát triển nông thôn hoàn thành trước ngày 30/9/2024.
+Nơi nhận:
+- Lưu: VT.
+"""
+
+
+def test_parse_shows_what_a_letter_does_to_an_earlier_one(workspace: Path) -> None:
+    letter = workspace / "gia-han.txt"
+    letter.write_text(FOLLOW_UP_LETTER, encoding="utf-8")
+    result = run("parse", str(letter), "--json", cwd=workspace)
+    assert result.returncode in (0, 3), result.stderr
+    assert json.loads(result.stdout)["follows_up"] == [
+        {
+            "number": "1234/UBND-NNTN",
+            "issuer": {"name": "UBND tỉnh Kon Tum", "code": "UBND_KT"},
+            "issued_on": "2024-05-12",
+            "action": "extend",
+            "new_deadline": "2024-09-30",
+        }
+    ]
+    text = run("parse", str(letter), cwd=workspace)
+    assert (
+        "Văn bản này gia hạn Công văn số 1234/UBND-NNTN ngày 12/05/2024 của UBND tỉnh Kon Tum" in text.stdout
+    )
+    assert "thời hạn mới: 30/09/2024" in text.stdout
 
 
 def test_parse_unreadable_file(workspace: Path) -> None:

@@ -30,7 +30,17 @@ from connector.normalise import normalise
 from connector.textfold import fold
 
 REAL = Path(__file__).resolve().parents[1] / "corpus" / "real"
-FIELDS = ("number", "issuer", "issued_on", "urgency", "task_count", "lead", "deadline", "recurring")
+FIELDS = (
+    "number",
+    "issuer",
+    "issued_on",
+    "urgency",
+    "task_count",
+    "lead",
+    "deadline",
+    "recurring",
+    "follows_up",
+)
 OUR_UNITS = frozenset({"SNNPTNT", "SNNMT_KT", "SNNMT"})
 
 _ABBREVIATIONS = (
@@ -225,6 +235,38 @@ def score_case(
             if not doc.needs_review:
                 score.silent += 1
                 score.misses.append(f"{name} SILENT extra task {g.lead_unit.name if g.lead_unit else None!r}")
+    score_follow_ups(name, doc, exp.get("follows_up") or [], score)
+
+
+def score_follow_ups(name: str, doc: NormalisedDocument, want: list[dict[str, Any]], score: Score) -> None:
+    """Each labelled follow-up is right when one read has its number (as `same_number` compares),
+    the same action and the same new deadline; each follow-up read that no label has is one more
+    wrong (a citation taken for an act on it), so the share falls for inventions as for misses. A
+    label without a number (the text names the earlier document only by date) can only be missed."""
+    got = list(doc.follows_up)
+    used: set[int] = set()
+    for w in want:
+        j = next(
+            (
+                k
+                for k, g in enumerate(got)
+                if k not in used and w["number"] and same_number(g.number, w["number"])
+            ),
+            None,
+        )
+        if j is None:
+            score.add(name, "follows_up", False, f"{w['number']!r} {w['action']} missed")
+            continue
+        used.add(j)
+        g = got[j]
+        when = g.new_deadline.isoformat() if g.new_deadline else None
+        ok = str(g.action) == w["action"] and when == w.get("new_deadline")
+        score.add(
+            name, "follows_up", ok, f"{g.number} {g.action} {when} ≠ {w['action']} {w.get('new_deadline')}"
+        )
+    for k, g in enumerate(got):
+        if k not in used:
+            score.add(name, "follows_up", False, f"{g.number} {g.action} read, not labelled")
 
 
 def _want_deadline(w: dict[str, Any]) -> Any:

@@ -23,6 +23,7 @@ FLOORS = {
     "task_count": 0.50,
     "lead": 0.48,
     "deadline": 0.44,
+    "follows_up": 0.80,
 }
 SILENT_AT_MOST = {"as collected": 0.01, "header in front": 0.01, "at home": 0.15}
 """The goal is 1% everywhere. As collected and with a header in front, a department of Kon Tum
