@@ -44,12 +44,13 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from connector.domain import Attachment, RawDocument
-from connector.errors import BadDocumentError
+from connector.errors import BadDocumentError, one_item
 from connector.ports import Batch, Failure
+from connector.zipguard import ZipLimits, check_directory
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_DEPTH = 2
-MAX_ZIP_MEMBERS = 200
+ZIP_LIMITS = ZipLimits(max_zip_members=200)  # sizes and ratio checked before anything inflates
 BUSINESS = {"0": "new", "1": "revoke", "2": "update", "3": "replace"}
 PRIORITY = {"0": "", "1": "Khẩn", "2": "Thượng khẩn", "3": "Hỏa tốc", "4": "Hỏa tốc hẹn giờ"}
 ZIP_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-zip"})
@@ -128,6 +129,11 @@ def _parse(
         raise BadDocumentError(
             f"Gói tin {label} chứa khai báo DTD hoặc thực thể XML ({type(exc).__name__}), "
             "bị từ chối vì an toàn."
+        ) from None
+    except LookupError as exc:  # encoding="TCVN3": a name Python has no codec for
+        raise BadDocumentError(
+            f"Gói tin {label} khai báo bảng mã mà chương trình không biết ({exc}); "
+            "nhờ nơi gửi xuất lại gói tin theo chuẩn (UTF-8)."
         ) from None
     except (ParseError, ValueError) as exc:
         raise BadDocumentError(
@@ -248,9 +254,7 @@ def _unzip(
         raise BadDocumentError(f"Gói tin {label}: tệp nén lồng nhau quá {MAX_DEPTH} tầng.")
     try:
         with zipfile.ZipFile(io.BytesIO(att.data)) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir()]
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise BadDocumentError(f"Gói tin {label}: tệp nén «{att.name}» có quá {MAX_ZIP_MEMBERS} tệp.")
+            members = check_directory(zf, f"{att.name} trong gói tin {label}", ZIP_LIMITS)
             budget.take(sum(m.file_size for m in members), f"nội dung giải nén của «{att.name}»")
             for m in members:
                 with zf.open(m) as fh:
@@ -354,7 +358,10 @@ class EdxmlDropFolder:
             raise BadDocumentError(
                 f"Gói tin {path.name} có {size} byte, vượt giới hạn {self.max_bytes} byte."
             )
-        return parse_packet(path.read_bytes(), source=self.name, label=path.name, max_bytes=self.max_bytes)
+        with one_item(f"gói tin {path.name}"):
+            return parse_packet(
+                path.read_bytes(), source=self.name, label=path.name, max_bytes=self.max_bytes
+            )
 
     def _fail(self, path: Path, exc: BadDocumentError) -> None:
         target = _move(path, self.folder / "failed")

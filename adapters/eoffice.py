@@ -50,7 +50,7 @@ from adapters.recipes.session import Session
 from adapters.recipes.spec import DATE_FIELDS, NEEDS, Page
 from adapters.recipes.validate import parse_recipe
 from connector.domain import Attachment, RawDocument
-from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError
+from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError, one_item
 from connector.ports import Batch, Failure
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -167,7 +167,8 @@ class EOfficeSource:
                 done.add(row.ref)
                 continue
             try:
-                batch.documents.append(self._document(row.ref))
+                with one_item(f"văn bản mã {row.ref} trên {self.recipe.name}"):
+                    batch.documents.append(self._document(row.ref))
                 done.add(row.ref)
             except BadDocumentError as exc:
                 batch.failed.append(Failure(row.ref, exc))

@@ -51,7 +51,7 @@ from imapclient import exceptions as imap_errors
 
 from adapters.mail_message import parse_message
 from connector.domain import RawDocument
-from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError
+from connector.errors import BadDocumentError, SourceAuthError, SourceUnavailableError, one_item
 from connector.ports import Batch, Failure
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -400,11 +400,14 @@ class MailSource:
             ref = ref or "sha256:" + hashlib.sha256(raw).hexdigest()
             self._known[ref] = (uidvalidity, uid)
             try:
-                yield parse_message(
-                    raw, ref, internal, source=self.name, max_bytes=self._max_bytes, what=self._what
-                )
+                with one_item(f"thư «{ref}» trong {self._what}"):
+                    docs = parse_message(
+                        raw, ref, internal, source=self.name, max_bytes=self._max_bytes, what=self._what
+                    )
             except BadDocumentError as exc:
                 yield Failure(ref, exc)
+                continue
+            yield docs
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ set it aside for review and go on with the rest). Retry policy reads these marke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -168,6 +169,33 @@ class MappingMismatchError(ConnectorError, Terminal):
     """A page no longer matches its recipe in mappings/: the site changed, an admin must update it."""
 
     hint = "connector check"
+
+
+@contextmanager
+def one_item(what: str) -> Iterator[None]:
+    """Any error while reading one item (`what`: «gói tin x.edxml», «thư <id>») is that item's alone.
+
+    Hostile or merely odd input finds errors no reader foresaw (an encoding Python does not know, a
+    parser's own bug); let through, one such packet failed every run and hid the good ones behind
+    it. A foreign exception becomes a `BadDocumentError` naming the item, so the source sets it
+    aside and goes on; our own errors pass unchanged, because only they say when a whole run must
+    stop (a lost connection, a mapping that no longer fits the page).
+    """
+    try:
+        yield
+    except ConnectorError:
+        raise
+    except RecursionError:
+        raise BadDocumentError(
+            f"Không đọc được {what}: lồng nhau quá sâu (có thể là tệp độc hại); đã để riêng."
+        ) from None
+    except MemoryError:
+        raise BadDocumentError(f"Không đọc được {what}: cần quá nhiều bộ nhớ; đã để riêng.") from None
+    except Exception as exc:  # (the item's own problem: translated at the boundary, the run goes on)
+        raise BadDocumentError(
+            f"Không đọc được {what} ({type(exc).__name__}): nội dung hỏng hoặc không đúng định dạng; "
+            "đã để riêng, các mục khác vẫn được đọc. Nhờ nơi gửi gửi lại bản đúng."
+        ) from exc
 
 
 def is_transient(exc: BaseException) -> bool:

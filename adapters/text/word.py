@@ -6,7 +6,7 @@ table cell by cell (a merged cell once), each cell's paragraphs and nested table
 Text boxes (a "KHẨN" stamp, a "DỰ THẢO" mark) are read after the paragraph that anchors them;
 Word writes each box twice (DrawingML and a VML fallback), the fallback is skipped.
 
-The ZIP is proven bounded by `zipguard.check_zip` before python-docx opens it.
+The ZIP is proven bounded by `connector.zipguard.check_zip` before python-docx opens it.
 
 .doc: LibreOffice headless (`soffice --convert-to docx`, package libreoffice-writer), well kept
 and already what offices use; antiword and catdoc are unmaintained and lose tables. Each
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 from adapters.text import tools
 from adapters.text.model import ExtractedText, Limits
-from adapters.text.zipguard import check_zip
 from connector.errors import BadDocumentError
+from connector.zipguard import check_zip
 
 if TYPE_CHECKING:
     from docx.document import Document

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from connector.domain import Attachment, ExtractedText, RawDocument
-from connector.errors import BadDocumentError
+from connector.errors import BadDocumentError, one_item
 from connector.ports import TextReader
 
 READABLE_SUFFIXES = (
@@ -110,7 +110,8 @@ def _read_all(
         if not _readable(att):
             continue
         try:
-            extracted: ExtractedText = read(att)
+            with one_item(f"tệp đính kèm «{att.name}»"):
+                extracted: ExtractedText = read(att)
         except BadDocumentError as exc:
             errors.append(exc)
             continue

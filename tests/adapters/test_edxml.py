@@ -134,8 +134,10 @@ def test_oversize_packet_and_zip_bomb_are_refused():
         attachments=[PacketFile("bom.zip", "application/zip", bomb.getvalue())],
     )  # fmt: skip
     assert len(packet) < 100_000
-    with pytest.raises(BadDocumentError, match="giải nén"):
+    with pytest.raises(BadDocumentError, match="zip bomb"):  # by its ratio, before it inflates
         parse_packet(packet, source="x", max_bytes=1_000_000)
+    with pytest.raises(BadDocumentError, match="zip bomb"):  # also when the byte budget would allow it
+        parse_packet(packet, source="x", max_bytes=20_000_000)
 
 
 def test_bad_base64_is_a_bad_document():

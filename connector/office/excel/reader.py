@@ -19,8 +19,9 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from connector.errors import UserError
+from connector.errors import BadDocumentError, UserError
 from connector.office.excel.settings import ExcelMap
+from connector.zipguard import check_zip
 
 _NUMBERING = re.compile(r"^\(?\d{1,2}\)?$")
 
@@ -82,9 +83,14 @@ def _values(path: Path, xmap: ExcelMap) -> tuple[str, list[tuple[Any, ...]]]:
     """The chosen sheet's cell values, row by row; a clear error for anything but a readable .xlsx."""
     if not path.exists():
         raise WorkbookError(f"Không tìm thấy tệp {path}. Kiểm tra lại đường dẫn rồi chạy lại.")
+    if zipfile.is_zipfile(path):  # (not a zip at all: openpyxl's error below says what to do)
+        try:
+            check_zip(path.read_bytes(), path.name)  # a zip bomb is refused before openpyxl inflates it
+        except BadDocumentError as exc:
+            raise WorkbookError(f"{exc.message} Mở tệp bằng Excel, lưu lại rồi chạy lại.") from None
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
         raise WorkbookError(
             f"Tệp {path.name} không phải tệp Excel .xlsx đọc được ({type(exc).__name__}). Nếu là tệp .xls "
             "cũ hoặc .ods, mở bằng Excel/LibreOffice và lưu lại dạng .xlsx (Excel Workbook) rồi chạy lại."
@@ -99,7 +105,13 @@ def _values(path: Path, xmap: ExcelMap) -> tuple[str, list[tuple[Any, ...]]]:
             ws = book[xmap.sheet]
         else:
             ws = book.worksheets[0]
-        grid = [tuple(row) for row in ws.iter_rows(values_only=True)]
+        try:
+            grid = [tuple(row) for row in ws.iter_rows(values_only=True)]
+        except Exception as exc:  # a damaged sheet part: openpyxl's own parse errors, translated here
+            raise WorkbookError(
+                f"Tệp {path.name} bị hỏng, không đọc được trang tính «{ws.title}» ({type(exc).__name__}). "
+                "Mở tệp bằng Excel, lưu lại dạng .xlsx rồi chạy lại."
+            ) from None
         return ws.title, grid
     finally:
         book.close()

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from connector.domain import RawDocument, number_key
-from connector.errors import BadDocumentError
+from connector.errors import BadDocumentError, one_item
 from connector.office.excel.cells import Record, parse_row
 from connector.office.excel.reader import Sheet
 from connector.office.excel.settings import ExcelMap
@@ -74,7 +74,11 @@ class WorkbookSource:
         groups: dict[str, list[tuple[int, Record]]] = {}
         failed: list[Failure] = []
         for row in self.sheet.rows:
-            rec, problems = parse_row(row.cells, self.xmap)
+            try:
+                with one_item(f"dòng {row.row}"):
+                    rec, problems = parse_row(row.cells, self.xmap)
+            except BadDocumentError as exc:  # a cell no rule foresaw: this row only
+                rec, problems = Record(), [exc.message]
             if problems:
                 why = "; ".join(problems)
                 self.problems.append((row.row, why))

@@ -1,10 +1,14 @@
-"""A ZIP container (DOCX) opened only after its central directory promises bounded expansion.
+"""A ZIP container (DOCX, XLSX, a zip in an edXML packet) opened only after its central directory
+promises bounded expansion.
 
 A 1.7 MB DOCX can hold a `word/document.xml` that inflates to 1.7 GB. Before one byte is
 inflated, every member's declared size and compression ratio are checked against `Limits`; then
 each member is read in chunks with a running count, because the directory may lie (a member that
 declares 10 KB and inflates further is cut at 10 KB + 1 byte and refused). `check_zip` proves
-this for every member before whatever parses the container (python-docx) opens it.
+this for every member before whatever parses the container (python-docx, openpyxl) opens it.
+
+It lives in the kernel because both the text adapters and the core's workbook import read ZIPs,
+and one guard is easier to trust than two.
 """
 
 from __future__ import annotations
@@ -12,19 +16,43 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
+from dataclasses import dataclass
+from typing import Protocol
 
-from adapters.text.model import Limits
 from connector.errors import BadDocumentError
 
 _CHUNK = 64 * 1024
 _RATIO_FLOOR = 1024 * 1024  # members smaller than this may compress as well as they like
 
 
+class ZipBounds(Protocol):
+    """What a guard needs to know (`adapters.text.Limits` has these, among its other bounds)."""
+
+    @property
+    def max_zip_members(self) -> int: ...
+    @property
+    def max_member_bytes(self) -> int: ...
+    @property
+    def max_unpacked_bytes(self) -> int: ...
+    @property
+    def max_zip_ratio(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """The bounds of a ZIP read outside text extraction (a workbook, an edXML attachment)."""
+
+    max_zip_members: int = 500
+    max_member_bytes: int = 64 * 1024 * 1024
+    max_unpacked_bytes: int = 128 * 1024 * 1024
+    max_zip_ratio: int = 200  # an Office part compresses 5–30×; a zip bomb 1,000×
+
+
 def _refuse(label: str, why: str) -> BadDocumentError:
     return BadDocumentError(f'Tệp «{label}» bị từ chối: {why} (có thể là tệp nén độc hại "zip bomb").')
 
 
-def check_directory(zf: zipfile.ZipFile, label: str, limits: Limits) -> list[zipfile.ZipInfo]:
+def check_directory(zf: zipfile.ZipFile, label: str, limits: ZipBounds) -> list[zipfile.ZipInfo]:
     """The members, once their declared sizes and ratios are within the limits; nothing inflated yet."""
     members = [m for m in zf.infolist() if not m.is_dir()]
     if len(members) > limits.max_zip_members:
@@ -55,7 +83,7 @@ def _inflate(zf: zipfile.ZipFile, member: zipfile.ZipInfo, label: str) -> int:
     return seen
 
 
-def check_zip(data: bytes, label: str, limits: Limits) -> list[str]:
+def check_zip(data: bytes, label: str, limits: ZipBounds = ZipLimits()) -> list[str]:
     """Names of a ZIP's members once each is proven bounded (directory, then a counted inflate).
 
     After this, a reader that opens the same bytes (python-docx) inflates at most what the
