@@ -214,12 +214,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; `--help` lists only commands that work."""
-    parser = argparse.ArgumentParser(
+    from connector.cli.args import VietnameseParser
+
+    parser = VietnameseParser(
         prog="connector",
         description="Theo dõi nhiệm vụ được giao và cập nhật Phần mềm theo dõi chỉ đạo điều hành.",
     )
-    parser.add_argument("--config", help="tệp cấu hình (mặc định: $CONNECTOR_CONFIG hoặc ./config.toml)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
+    config_help = (
+        "tệp cấu hình (mặc định: $CONNECTOR_CONFIG hoặc ./config.toml); viết trước hay sau LỆNH đều được"
+    )
+    parser.add_argument("--config", metavar="TỆP", help=config_help)
+    # The same option on every command, so `connector check --config x.toml` works too; SUPPRESS keeps
+    # a value given before the command when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="TỆP", default=argparse.SUPPRESS, help=config_help)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="LỆNH", parser_class=VietnameseParser, title="các lệnh"
+    )
+    _add_parser = sub.add_parser
+
+    def add_parser(name: str, **kwargs: object) -> argparse.ArgumentParser:
+        return _add_parser(name, parents=[common], **kwargs)  # type: ignore[arg-type,list-item]
+
+    sub.add_parser = add_parser  # type: ignore[method-assign,assignment]
 
     p = sub.add_parser("check", help="kiểm tra cấu hình, các tệp ánh xạ và sổ theo dõi")
     p.add_argument(
@@ -230,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("calendar", help="tính ngày làm việc")
-    csub = p.add_subparsers(dest="calendar_cmd", required=True, metavar="LỆNH")
+    csub = p.add_subparsers(dest="calendar_cmd", required=True, metavar="LỆNH", parser_class=VietnameseParser)
     a = csub.add_parser("add", help="ngày làm việc thứ N sau DATE (không tính ngày DATE)")
     a.add_argument("date", type=_parse_date, metavar="DATE")
     a.add_argument("n", type=int, metavar="N")
@@ -332,6 +349,10 @@ def run_guarded(action: Callable[[], int]) -> int:
 
     try:
         return action()
+    except BrokenPipeError:  # `connector log | head`: the reader has what it wanted; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return 130
