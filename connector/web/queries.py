@@ -1,8 +1,9 @@
 """The dashboard's own read queries (what `connector.register.views` does not already answer).
 
 Every function takes an open session from `Register.read()` and writes nothing. The derived
-status (DESIGN §5) cannot be a SQL column, so the register filters by status and "overdue" in
-Python after the SQL filters (unit, origin); a department's register is a few thousand tasks.
+status (DESIGN §5) is not stored; `connector.register.derived.status_sql` restates it in SQL, so
+every filter (status, unit, origin, overdue, search) and the page itself are answered by the
+database: a page costs what it shows, not what the register holds.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from sqlalchemy import func
 from sqlalchemy.orm import QueryableAttribute, defer
 from sqlmodel import Session, col, or_, select
 
-from connector.register.queries import task_facts
+from connector.register.derived import status_sql
 from connector.register.tables import Document, OutboxItem, ReviewItem, StatusChange, Task
-from connector.status import derive_status
 
 PAGE_SIZE = 50
 
@@ -77,14 +77,12 @@ def task_rows(session: Session, f: RegisterFilter, today: date) -> tuple[list[Ta
     stmt = stmt.order_by(col(Document.received_on).desc(), col(Document.id).desc(), col(Task.seq))
     # (the whole parsed text is most of the cost per row)
     stmt = stmt.options(defer(cast(QueryableAttribute[Any], Document.normalised)))
+    if f.status:
+        stmt = stmt.where(status_sql(today) == f.status)
     start = (max(f.page, 1) - 1) * PAGE_SIZE
-    if not f.status:  # no filter on the derived status itself: the database pages
-        total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
-        page = session.exec(stmt.offset(start).limit(PAGE_SIZE))
-        return [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in page], int(total)
-    rows = [TaskRow(t, d, str(derive_status(task_facts(t), today))) for t, d in session.exec(stmt)]
-    rows = [r for r in rows if r.status == f.status]
-    return rows[start : start + PAGE_SIZE], len(rows)
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    page = session.execute(stmt.add_columns(status_sql(today)).offset(start).limit(PAGE_SIZE))
+    return [TaskRow(t, d, status) for t, d, status in page], int(total)
 
 
 def outbox_rows(session: Session) -> list[tuple[OutboxItem, Task, Document, StatusChange | None]]:
