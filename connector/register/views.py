@@ -8,7 +8,6 @@ function takes an open session from `Register.read()` and writes nothing.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,10 +18,10 @@ from sqlmodel import Session, col, or_, select
 from connector.calendar import HALF_DAY, WorkingCalendar, working_time
 from connector.clock import TZ
 from connector.config import Config
-from connector.domain import Status, TaskFacts, number_key
+from connector.domain import Status, number_key
+from connector.register.derived import status_sql
 from connector.register.tables import Document, Event, IntakeItem, OutboxItem, ReviewItem, SyncRun, Task
 from connector.schedule import DAILY_SLACK_HOURS, label, slots
-from connector.status import derive_status
 
 OK_OUTCOMES = ("ok", "partial", "skipped")
 """A run that did its work (a `partial` run stored what it could; the rest is in the log)."""
@@ -128,12 +127,15 @@ def task_counts(session: Session, today: date) -> dict[str, int]:
     Counted: tasks that concern us, of documents still in force (not revoked or replaced).
     Secret documents have no tasks in the register at all (DESIGN §7).
     """
-    stmt = (  # only the four facts a status is derived from: whole rows cost ten times more
-        select(col(Task.deadline), col(Task.started_on), col(Task.completed_on), col(Task.blocked_reason))
+    status = status_sql(today)  # derived in the database: the count costs one grouped scan
+    stmt = (
+        select(status, func.count())
+        .select_from(Task)
         .join(Document, col(Task.document_id) == Document.id)
         .where(Task.concerns_us == True, Document.state == "registered")  # noqa: E712 (SQL)
+        .group_by(status)
     )
-    counts = Counter(str(derive_status(TaskFacts(*facts), today)) for facts in session.exec(stmt))
+    counts = {str(name): int(n) for name, n in session.execute(stmt)}
     return {str(s): counts.get(str(s), 0) for s in Status}
 
 
